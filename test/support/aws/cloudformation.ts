@@ -1,0 +1,1470 @@
+// CloudFormation scenarios. Moto validates templates and applies stack operations synchronously; this layer
+// makes every operation take time (DescribeStacks shows *_IN_PROGRESS, DescribeStackEvents gains resource
+// events as they happen), makes chosen operations fail and roll back as AWS does (a failing update is never
+// applied in moto), answers what moto lacks or gets wrong (empty change sets, change set details, the
+// DescribeEvents API, CancelUpdateStack, UpdateTerminationProtection, OperationId) and records when each
+// operation reached its terminal state.
+import { randomUUID } from 'node:crypto';
+import type { EcsEngine } from './ecs.js';
+import type { IncomingCall } from './server.js';
+import {
+  diffStack,
+  parseTemplate,
+  type ResourceChange,
+  resolveParameters,
+  type Template,
+} from './template.js';
+import {
+  AwsError,
+  fromQueryShape,
+  type LayerResponse,
+  type MotoClient,
+  parseXml,
+  queryError,
+  queryList,
+  queryResponse,
+} from './wire.js';
+
+export interface OperationScenario {
+  /** Stack name. */
+  stack: string;
+  /** From the call to the terminal status (default 300 ms). */
+  durationMs?: number;
+  /** This resource fails with this reason; the stack rolls back. */
+  fail?: { logicalId: string; reason: string };
+}
+
+export interface CfnOperationRecord {
+  stack: string;
+  stackId: string;
+  operationId: string;
+  /** The automatic rollback that followed a failure (its own operation, as on AWS). */
+  rollbackOperationId?: string;
+  type: 'CREATE_STACK' | 'UPDATE_STACK' | 'DELETE_STACK';
+  changeSetId?: string;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Epoch ms of the terminal status; undefined while in progress. */
+  terminalAt?: number;
+  /** The status the operation ends in (CREATE_COMPLETE, ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...). */
+  finalStatus: string;
+  /** The stack's status now, as far as this operation goes. */
+  status: string;
+  fail?: { logicalId: string; reason: string };
+}
+
+export interface CfnScenarios {
+  /** The next CreateStack / UpdateStack / ExecuteChangeSet / DeleteStack on that stack follows this (queued). */
+  nextOperation(scenario: OperationScenario): void;
+  /** Operations the layer ran on that stack (name), oldest first. */
+  operations(stack: string): CfnOperationRecord[];
+}
+
+type Obj = Record<string, unknown>;
+type Forward = (body?: Buffer) => Promise<LayerResponse>;
+
+const DEFAULT_DURATION_MS = 300;
+/** A change set is CREATE_IN_PROGRESS this long before CREATE_COMPLETE (or FAILED), as AWS computes it. */
+const CHANGE_SET_CREATION_MS = 150;
+const EMPTY_CHANGE_SET_REASON =
+  "The submitted information didn't contain changes. Submit different information to create a change set.";
+const STACK_TYPE = 'AWS::CloudFormation::Stack';
+
+interface StackEvent {
+  EventId: string;
+  StackId: string;
+  StackName: string;
+  LogicalResourceId: string;
+  PhysicalResourceId: string;
+  ResourceType: string;
+  ResourceStatus: string;
+  ResourceStatusReason?: string;
+  OperationId: string;
+  at: number;
+  seq: number;
+}
+
+interface Step {
+  logicalId: string;
+  type: string;
+  action: 'Add' | 'Modify' | 'Remove';
+  physicalId: string;
+  oldPhysicalId?: string;
+  replacement: boolean;
+}
+
+interface Op {
+  operationId: string;
+  rollbackOperationId?: string;
+  type: CfnOperationRecord['type'];
+  stackName: string;
+  stackId: string;
+  changeSetId?: string;
+  startedAt: number;
+  terminalAt: number;
+  finalStatus: string;
+  failedAt?: number;
+  fail?: { logicalId: string; reason: string };
+  events: StackEvent[];
+  /** For DescribeStacks while moto no longer (delete) or not yet (failed create) has the stack. */
+  snapshot?: Obj;
+  parameters?: Array<{ ParameterKey: string; ParameterValue: string }>;
+  /** Undoes a forwarded update (CancelUpdateStack). */
+  revert?: { templateBody: string; parameters: Record<string, string> };
+  forwarded: boolean;
+  steps: Step[];
+  /** A forwarded update that failed later (ECS circuit breaker): moto is put back at this time. */
+  revertAt?: number;
+  reverted?: boolean;
+  /** ECS services whose deployment this operation waited for. */
+  services: string[];
+  previousOutputs?: unknown;
+}
+
+interface Coupling {
+  /** logicalId → time the resource's ECS deployment ends (CloudFormation waits for a steady service). */
+  waits: Map<string, number>;
+  fail?: { logicalId: string; reason: string };
+  services: string[];
+}
+
+interface KnownChangeSet {
+  id: string;
+  name: string;
+  stackId: string;
+  stackName: string;
+  type: 'CREATE' | 'UPDATE';
+  createdAt: number;
+  changes: ResourceChange[];
+  /** Layer-owned change sets (moto never saw them): the FAILED empty ones. */
+  local?: { parameters: Array<{ ParameterKey: string; ParameterValue: string }>; description?: string };
+  executedBy?: string;
+}
+
+export class CloudFormationEngine implements CfnScenarios {
+  private queue: OperationScenario[] = [];
+  private ops = new Map<string, Op[]>();
+  private changeSets = new Map<string, KnownChangeSet>();
+  private protection = new Map<string, boolean>();
+  private seq = 0;
+
+  constructor(
+    private readonly moto: MotoClient,
+    private readonly region: string,
+    private readonly ecs: EcsEngine,
+  ) {}
+
+  // ------------------------------------------------------------------------------------------ public API
+
+  nextOperation(scenario: OperationScenario): void {
+    if (!scenario.stack) throw new Error('nextOperation: stack is required');
+    if (scenario.fail && (!scenario.fail.logicalId || !scenario.fail.reason)) {
+      throw new Error('nextOperation: fail needs logicalId and reason');
+    }
+    this.queue.push({ ...scenario });
+  }
+
+  operations(stack: string): CfnOperationRecord[] {
+    const now = Date.now();
+    const out: CfnOperationRecord[] = [];
+    for (const list of this.ops.values()) {
+      for (const op of list) {
+        if (op.stackName !== stack && op.stackId !== stack) continue;
+        out.push({
+          stack: op.stackName,
+          stackId: op.stackId,
+          operationId: op.operationId,
+          rollbackOperationId: op.rollbackOperationId,
+          type: op.type,
+          changeSetId: op.changeSetId,
+          startedAt: op.startedAt,
+          terminalAt: now >= op.terminalAt ? op.terminalAt : undefined,
+          finalStatus: op.finalStatus,
+          status: statusAt(op, now)?.status ?? op.finalStatus,
+          fail: op.fail,
+        });
+      }
+    }
+    return out.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /**
+   * Applies what is due: a forwarded update that failed afterwards (its ECS deployment tripped the circuit
+   * breaker) is undone in moto, as CloudFormation's rollback would, without moving the service again.
+   */
+  async tick(): Promise<void> {
+    const now = Date.now();
+    for (const op of this.allOps()) {
+      if (op.revertAt === undefined || op.revertAt > now || op.reverted || !op.revert) continue;
+      op.reverted = true;
+      const revert = op.revert;
+      await this.ecs.exclusive(async () => {
+        const form: Record<string, string> = { StackName: op.stackId, TemplateBody: revert.templateBody };
+        Object.entries(revert.parameters).forEach(([key, value], i) => {
+          form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+          form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+        });
+        await this.moto.query('cloudformation', 'UpdateStack', form).catch(() => undefined);
+        await this.ecs.restoreMotoTaskDefinitions(op.services);
+      });
+    }
+  }
+
+  /** The ECS deployments a stack update started: CloudFormation waits for them, and fails with them. */
+  private async couple(
+    resources: Array<{ logicalId: string; type: string; physicalId: string }>,
+    since: number,
+  ): Promise<Coupling> {
+    await this.ecs.sync();
+    const coupling: Coupling = { waits: new Map(), services: [] };
+    for (const r of resources) {
+      if (r.type !== 'AWS::ECS::Service') continue;
+      const deployment = this.ecs.deploymentsSince(r.physicalId, since).at(-1);
+      if (!deployment) continue;
+      coupling.services.push(r.physicalId);
+      coupling.waits.set(r.logicalId, deployment.terminalAt);
+      if (deployment.outcome === 'fail' && !coupling.fail) {
+        coupling.fail = {
+          logicalId: r.logicalId,
+          reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: ${randomUUID()}, HandlerErrorCode: GeneralServiceException)`,
+        };
+      }
+    }
+    return coupling;
+  }
+
+  reset(): void {
+    this.queue = [];
+    this.ops.clear();
+    this.changeSets.clear();
+    this.protection.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------ wire handler
+
+  handle = async (call: IncomingCall, forward: Forward): Promise<LayerResponse | undefined> => {
+    const p = call.params as Record<string, string>;
+    try {
+      switch (call.action) {
+        case 'CreateStack':
+          return await this.onCreateStack(p, forward);
+        case 'UpdateStack':
+          return await this.onUpdateStack(p, forward);
+        case 'DeleteStack':
+          return await this.onDeleteStack(p, forward);
+        case 'CreateChangeSet':
+          return await this.onCreateChangeSet(p, forward);
+        case 'DescribeChangeSet':
+          return await this.onDescribeChangeSet(p, forward);
+        case 'ExecuteChangeSet':
+          return await this.onExecuteChangeSet(p, forward);
+        case 'DeleteChangeSet':
+          return await this.onDeleteChangeSet(p, forward);
+        case 'ListChangeSets':
+          return await this.onListChangeSets(p, forward);
+        case 'DescribeStacks':
+          return await this.onDescribeStacks(p, forward);
+        case 'ListStacks':
+          return await this.onListStacks(forward);
+        case 'DescribeStackEvents':
+          return await this.onDescribeStackEvents(p);
+        case 'DescribeEvents':
+          return await this.onDescribeEvents(p);
+        case 'CancelUpdateStack':
+          return await this.onCancelUpdateStack(p);
+        case 'UpdateTerminationProtection':
+          return await this.onUpdateTerminationProtection(p);
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      if (error instanceof AwsError) return queryError(error.code, error.message, error.status);
+      throw error;
+    }
+  };
+
+  // ------------------------------------------------------------------------------------------ operations
+
+  private async onCreateStack(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const name = p.StackName ?? '';
+    const scenario = this.take(name);
+    const given = queryList(p, 'Parameters');
+    if (!scenario?.fail) {
+      const response = await forward();
+      if (response.status !== 200) return response;
+      const stackId = String(resultOf(response, 'CreateStack').StackId);
+      const steps = (await this.resources(stackId)).map((r) => ({
+        ...r,
+        action: 'Add' as const,
+        replacement: false,
+      }));
+      const op = this.addOp('CREATE_STACK', name, stackId, Date.now(), scenario, steps, true);
+      if (p.EnableTerminationProtection === 'true') this.protection.set(stackId, true);
+      await this.ecs.sync();
+      return queryResponse('cloudformation', 'CreateStack', {
+        StackId: stackId,
+        OperationId: op.operationId,
+      });
+    }
+    // A create that fails is never applied: moto gets an empty stack (a CREATE change set it validates and
+    // that is never executed), the layer plays the failure and the rollback.
+    const form: Record<string, string> = {
+      ...p,
+      ChangeSetName: `local-failed-create-${Date.now()}`,
+      ChangeSetType: 'CREATE',
+    };
+    for (const key of [
+      'Action',
+      'Version',
+      'DisableRollback',
+      'OnFailure',
+      'TimeoutInMinutes',
+      'EnableTerminationProtection',
+    ]) {
+      delete form[key];
+    }
+    const created = await this.moto.query('cloudformation', 'CreateChangeSet', form);
+    await this.moto
+      .query('cloudformation', 'DeleteChangeSet', { ChangeSetName: String(created.Id) })
+      .catch(() => undefined);
+    const stackId = String(created.StackId);
+    const template = await this.templateOf(p);
+    const steps = Object.entries(template.Resources ?? {}).map(([logicalId, r]) => ({
+      logicalId,
+      type: r.Type,
+      action: 'Add' as const,
+      physicalId: '',
+      replacement: false,
+    }));
+    const op = this.addOp('CREATE_STACK', name, stackId, Date.now(), scenario, steps, false);
+    op.parameters = Object.entries(resolveParameters(template, given, {}).values).map(
+      ([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }),
+    );
+    if (p.EnableTerminationProtection === 'true') this.protection.set(stackId, true);
+    return queryResponse('cloudformation', 'CreateStack', { StackId: stackId, OperationId: op.operationId });
+  }
+
+  private async onUpdateStack(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const stack = await this.describeStack(p.StackName ?? '');
+    this.assertUpdatable(stack);
+    const stackId = String(stack.StackId);
+    const oldTemplateBody = await this.templateBody(stackId);
+    const oldParams = parametersOf(stack);
+    const newTemplateBody = p.UsePreviousTemplate === 'true' ? oldTemplateBody : await this.templateBodyOf(p);
+    const newTemplate = parseTemplate(newTemplateBody);
+    const resolved = resolveParameters(newTemplate, queryList(p, 'Parameters'), oldParams);
+    if (resolved.missing.length) {
+      throw new AwsError(
+        'ValidationError',
+        `Parameters: [${resolved.missing.join(', ')}] must have values`,
+        400,
+      );
+    }
+    const changes = diffStack(parseTemplate(oldTemplateBody), newTemplate, oldParams, resolved.values);
+    if (changes.length === 0) throw new AwsError('ValidationError', 'No updates are to be performed.', 400);
+    const scenario = this.take(String(stack.StackName));
+    const now = Date.now();
+    const before = await this.resources(stackId);
+    let forwarded = false;
+    if (!scenario?.fail) {
+      const response = await forward();
+      if (response.status !== 200) return response;
+      forwarded = true;
+    }
+    const after = forwarded ? await this.resources(stackId) : before;
+    const coupling = forwarded ? await this.couple(after, now) : undefined;
+    const op = this.addOp(
+      'UPDATE_STACK',
+      String(stack.StackName),
+      stackId,
+      Date.now(),
+      scenario,
+      stepsOf(changes, before, after),
+      forwarded,
+      coupling,
+    );
+    op.revert = { templateBody: oldTemplateBody, parameters: oldParams };
+    op.previousOutputs = stack.Outputs;
+    return queryResponse('cloudformation', 'UpdateStack', { StackId: stackId, OperationId: op.operationId });
+  }
+
+  private async onDeleteStack(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    let stack: Obj;
+    try {
+      stack = await this.describeStack(p.StackName ?? '');
+    } catch {
+      return forward(); // AWS answers a delete of an unknown stack with success; so does moto
+    }
+    const stackId = String(stack.StackId);
+    if (this.protection.get(stackId)) {
+      throw new AwsError(
+        'ValidationError',
+        `Stack [${String(stack.StackName)}] cannot be deleted while TerminationProtection is enabled`,
+        400,
+      );
+    }
+    const scenario = this.take(String(stack.StackName));
+    const resources = (await this.resources(stackId)).reverse();
+    const steps = resources.map((r) => ({ ...r, action: 'Remove' as const, replacement: false }));
+    const forwarded = !scenario?.fail;
+    if (forwarded) {
+      const response = await forward();
+      if (response.status !== 200) return response;
+    }
+    const op = this.addOp(
+      'DELETE_STACK',
+      String(stack.StackName),
+      stackId,
+      Date.now(),
+      scenario,
+      steps,
+      forwarded,
+    );
+    op.snapshot = stack;
+    if (forwarded) await this.ecs.sync();
+    return queryResponse('cloudformation', 'DeleteStack', {});
+  }
+
+  private async onCreateChangeSet(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const type = (p.ChangeSetType ?? 'UPDATE') as 'CREATE' | 'UPDATE' | 'IMPORT';
+    const name = p.ChangeSetName ?? '';
+    const given = queryList(p, 'Parameters');
+    if (type === 'UPDATE') {
+      const stack = await this.describeStack(p.StackName ?? '');
+      const stackId = String(stack.StackId);
+      const status = this.stackStatus(stack);
+      if (
+        status === 'REVIEW_IN_PROGRESS' ||
+        status === 'ROLLBACK_COMPLETE' ||
+        status.endsWith('_IN_PROGRESS')
+      ) {
+        throw new AwsError(
+          'ValidationError',
+          `Stack:${stackId} is in ${status} state and can not be updated.`,
+          400,
+        );
+      }
+      const oldTemplateBody = await this.templateBody(stackId);
+      const oldParams = parametersOf(stack);
+      const newTemplateBody =
+        p.UsePreviousTemplate === 'true' ? oldTemplateBody : await this.templateBodyOf(p);
+      const newTemplate = parseTemplate(newTemplateBody);
+      const resolved = resolveParameters(newTemplate, given, oldParams);
+      if (resolved.missing.length) {
+        throw new AwsError(
+          'ValidationError',
+          `Parameters: [${resolved.missing.join(', ')}] must have values`,
+          400,
+        );
+      }
+      const changes = diffStack(parseTemplate(oldTemplateBody), newTemplate, oldParams, resolved.values);
+      if (changes.length === 0) {
+        // AWS accepts the change set and fails it; moto would refuse the call (or crash).
+        const id = `arn:aws:cloudformation:${this.region}:123456789012:changeSet/${name}/${randomUUID()}`;
+        this.changeSets.set(id, {
+          id,
+          name,
+          stackId,
+          stackName: String(stack.StackName),
+          type: 'UPDATE',
+          createdAt: Date.now(),
+          changes: [],
+          local: {
+            parameters: Object.entries(resolved.values).map(([ParameterKey, ParameterValue]) => ({
+              ParameterKey,
+              ParameterValue,
+            })),
+            description: p.Description,
+          },
+        });
+        return queryResponse('cloudformation', 'CreateChangeSet', { Id: id, StackId: stackId });
+      }
+      const response = await forward(
+        Buffer.from(new URLSearchParams({ ...p, ChangeSetType: 'UPDATE' }).toString()),
+      );
+      if (response.status !== 200) return response;
+      const result = resultOf(response, 'CreateChangeSet');
+      this.changeSets.set(String(result.Id), {
+        id: String(result.Id),
+        name,
+        stackId,
+        stackName: String(stack.StackName),
+        type: 'UPDATE',
+        createdAt: Date.now(),
+        changes,
+      });
+      return response;
+    }
+    const response = await forward();
+    if (response.status !== 200) return response;
+    const result = resultOf(response, 'CreateChangeSet');
+    const template = await this.templateOf(p);
+    const resolved = resolveParameters(template, given, {});
+    this.changeSets.set(String(result.Id), {
+      id: String(result.Id),
+      name,
+      stackId: String(result.StackId),
+      stackName: p.StackName ?? '',
+      type: type === 'IMPORT' ? 'UPDATE' : 'CREATE',
+      createdAt: Date.now(),
+      changes: diffStack(undefined, template, {}, resolved.values),
+    });
+    return response;
+  }
+
+  private findChangeSet(nameOrId: string, stackName?: string): KnownChangeSet | undefined {
+    const direct = this.changeSets.get(nameOrId);
+    if (direct) return direct;
+    const matches = [...this.changeSets.values()].filter(
+      (cs) => cs.name === nameOrId && (!stackName || cs.stackName === stackName || cs.stackId === stackName),
+    );
+    return matches.at(-1);
+  }
+
+  private async onDescribeChangeSet(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const known = this.findChangeSet(p.ChangeSetName ?? '', p.StackName);
+    const now = Date.now();
+    const creating = known !== undefined && now < known.createdAt + CHANGE_SET_CREATION_MS;
+    if (known?.local) {
+      return queryResponse('cloudformation', 'DescribeChangeSet', {
+        ChangeSetName: known.name,
+        ChangeSetId: known.id,
+        StackId: known.stackId,
+        StackName: known.stackName,
+        Description: known.local.description,
+        Parameters: known.local.parameters,
+        CreationTime: new Date(known.createdAt),
+        ExecutionStatus: 'UNAVAILABLE',
+        Status: creating ? 'CREATE_IN_PROGRESS' : 'FAILED',
+        StatusReason: creating ? undefined : EMPTY_CHANGE_SET_REASON,
+        NotificationARNs: [],
+        Capabilities: [],
+        Tags: [],
+        Changes: [],
+        IncludeNestedStacks: false,
+      });
+    }
+    const response = await forward();
+    if (response.status !== 200) return response;
+    const result = resultOf(response, 'DescribeChangeSet');
+    const cs = known ?? this.changeSets.get(String(result.ChangeSetId));
+    if (cs) {
+      const physical = new Map(
+        (await this.resources(cs.stackId).catch(() => [])).map((r) => [r.logicalId, r.physicalId]),
+      );
+      result.Changes = cs.changes.map((c) => ({
+        Type: 'Resource',
+        ResourceChange: {
+          Action: c.Action,
+          LogicalResourceId: c.LogicalResourceId,
+          ...(c.Action !== 'Add' && physical.get(c.LogicalResourceId)
+            ? { PhysicalResourceId: physical.get(c.LogicalResourceId) }
+            : {}),
+          ResourceType: c.ResourceType,
+          ...(c.Replacement ? { Replacement: c.Replacement } : {}),
+          Scope: c.Scope,
+          Details: c.Details,
+        },
+      }));
+      if (now < cs.createdAt + CHANGE_SET_CREATION_MS) {
+        result.Status = 'CREATE_IN_PROGRESS';
+        result.ExecutionStatus = 'UNAVAILABLE';
+      }
+      const op = cs.executedBy ? this.findOp(cs.executedBy) : undefined;
+      if (op) {
+        result.ExecutionStatus =
+          now < op.terminalAt && !(op.failedAt !== undefined && now >= op.failedAt)
+            ? 'EXECUTE_IN_PROGRESS'
+            : op.fail
+              ? 'EXECUTE_FAILED'
+              : 'EXECUTE_COMPLETE';
+      }
+    }
+    return queryResponse('cloudformation', 'DescribeChangeSet', result);
+  }
+
+  private async onExecuteChangeSet(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const known = this.findChangeSet(p.ChangeSetName ?? '', p.StackName);
+    const now = Date.now();
+    if (known?.local) {
+      throw new AwsError(
+        'InvalidChangeSetStatus',
+        `ChangeSet [${known.id}] cannot be executed in its current status of [FAILED]`,
+        400,
+      );
+    }
+    const described = await this.moto.query('cloudformation', 'DescribeChangeSet', {
+      ChangeSetName: p.ChangeSetName ?? '',
+      ...(p.StackName ? { StackName: p.StackName } : {}),
+    });
+    const changeSetId = String(described.ChangeSetId);
+    const cs = known ?? this.changeSets.get(changeSetId);
+    if (cs && now < cs.createdAt + CHANGE_SET_CREATION_MS) {
+      throw new AwsError(
+        'InvalidChangeSetStatus',
+        `ChangeSet [${changeSetId}] cannot be executed in its current status of [CREATE_IN_PROGRESS]`,
+        400,
+      );
+    }
+    if (cs?.executedBy || described.ExecutionStatus !== 'AVAILABLE') {
+      throw new AwsError(
+        'InvalidChangeSetStatus',
+        `ChangeSet [${changeSetId}] cannot be executed in its current execution status of [${cs?.executedBy ? 'EXECUTE_COMPLETE' : String(described.ExecutionStatus)}]`,
+        400,
+      );
+    }
+    const stackId = String(described.StackId);
+    const stack = await this.describeStack(stackId);
+    const status = this.stackStatus(stack);
+    const isCreate = cs ? cs.type === 'CREATE' : status === 'REVIEW_IN_PROGRESS';
+    if (!isCreate) this.assertUpdatable(stack);
+    const stackName = String(stack.StackName);
+    const scenario = this.take(stackName);
+    const oldTemplateBody = isCreate ? '' : await this.templateBody(stackId);
+    const oldParams = parametersOf(stack);
+    const before = isCreate ? [] : await this.resources(stackId);
+    let forwarded = false;
+    if (!scenario?.fail) {
+      const response = await forward();
+      if (response.status !== 200) return response;
+      forwarded = true;
+    }
+    const after = forwarded ? await this.resources(stackId) : before;
+    let changes = cs?.changes;
+    if (!changes) {
+      changes = ((described.Changes ?? []) as Obj[]).map((c) => {
+        const rc = (c.ResourceChange ?? {}) as Obj;
+        return {
+          Action: rc.Action as ResourceChange['Action'],
+          LogicalResourceId: String(rc.LogicalResourceId),
+          ResourceType: String(rc.ResourceType),
+          Scope: [],
+          Details: [],
+        };
+      });
+    }
+    const coupling = forwarded && !isCreate ? await this.couple(after, now) : undefined;
+    if (forwarded && isCreate) await this.ecs.sync();
+    const op = this.addOp(
+      isCreate ? 'CREATE_STACK' : 'UPDATE_STACK',
+      stackName,
+      stackId,
+      Date.now(),
+      scenario,
+      stepsOf(changes, before, after),
+      forwarded,
+      coupling,
+    );
+    op.changeSetId = changeSetId;
+    if (!isCreate) {
+      op.revert = { templateBody: oldTemplateBody, parameters: oldParams };
+      op.previousOutputs = stack.Outputs;
+    }
+    if (isCreate && !forwarded) {
+      op.parameters =
+        ((described.Parameters || []) as Array<{ ParameterKey: string; ParameterValue: string }>) ?? [];
+    }
+    if (cs) cs.executedBy = op.operationId;
+    else {
+      this.changeSets.set(changeSetId, {
+        id: changeSetId,
+        name: String(described.ChangeSetName),
+        stackId,
+        stackName,
+        type: isCreate ? 'CREATE' : 'UPDATE',
+        createdAt: 0,
+        changes,
+        executedBy: op.operationId,
+      });
+    }
+    return queryResponse('cloudformation', 'ExecuteChangeSet', {});
+  }
+
+  private async onDeleteChangeSet(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const known = this.findChangeSet(p.ChangeSetName ?? '', p.StackName);
+    if (known?.local) {
+      this.changeSets.delete(known.id);
+      return queryResponse('cloudformation', 'DeleteChangeSet', {});
+    }
+    const response = await forward();
+    if (response.status === 200 && known) this.changeSets.delete(known.id);
+    return response;
+  }
+
+  private async onListChangeSets(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const response = await forward();
+    if (response.status !== 200) return response;
+    const result = resultOf(response, 'ListChangeSets');
+    const stack = p.StackName ?? '';
+    const summaries = (Array.isArray(result.Summaries) ? result.Summaries : []) as Obj[];
+    // moto lists every stack's change sets
+    const filtered = summaries.filter((s) => s.StackName === stack || s.StackId === stack);
+    for (const cs of this.changeSets.values()) {
+      if (!cs.local || (cs.stackName !== stack && cs.stackId !== stack)) continue;
+      filtered.push({
+        StackId: cs.stackId,
+        StackName: cs.stackName,
+        ChangeSetId: cs.id,
+        ChangeSetName: cs.name,
+        ExecutionStatus: 'UNAVAILABLE',
+        Status: 'FAILED',
+        StatusReason: EMPTY_CHANGE_SET_REASON,
+        CreationTime: new Date(cs.createdAt),
+      });
+    }
+    return queryResponse('cloudformation', 'ListChangeSets', { Summaries: filtered });
+  }
+
+  private async onDescribeStacks(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    const response = await forward();
+    if (response.status !== 200) {
+      // A stack being deleted: moto has already dropped it, AWS still shows DELETE_IN_PROGRESS.
+      const op = p.StackName ? this.deletingOp(p.StackName) : undefined;
+      if (!op?.snapshot) return response;
+      return queryResponse('cloudformation', 'DescribeStacks', {
+        Stacks: [this.overlay({ ...op.snapshot })],
+      });
+    }
+    const result = resultOf(response, 'DescribeStacks');
+    const stacks = (Array.isArray(result.Stacks) ? result.Stacks : []) as Obj[];
+    return queryResponse('cloudformation', 'DescribeStacks', {
+      ...result,
+      Stacks: stacks.map((s) => this.overlay(s)),
+    });
+  }
+
+  private async onListStacks(forward: Forward): Promise<LayerResponse> {
+    const response = await forward();
+    if (response.status !== 200) return response;
+    const result = resultOf(response, 'ListStacks');
+    const summaries = (Array.isArray(result.StackSummaries) ? result.StackSummaries : []) as Obj[];
+    const now = Date.now();
+    for (const summary of summaries) {
+      const op = this.latestOp(String(summary.StackId));
+      const status = op ? statusAt(op, now) : undefined;
+      if (status) {
+        summary.StackStatus = status.status;
+        if (status.reason) summary.StackStatusReason = status.reason;
+      }
+    }
+    return queryResponse('cloudformation', 'ListStacks', { ...result, StackSummaries: summaries });
+  }
+
+  private async onDescribeStackEvents(p: Record<string, string>): Promise<LayerResponse> {
+    const name = p.StackName ?? '';
+    const deleting = this.deletingOp(name);
+    let stackId: string;
+    if (deleting) stackId = deleting.stackId;
+    else stackId = String((await this.describeStack(name)).StackId);
+    const now = Date.now();
+    const ops = this.ops.get(stackId) ?? [];
+    const firstStart = ops[0]?.startedAt ?? Number.POSITIVE_INFINITY;
+    const layerEvents = ops.flatMap((op) => op.events.filter((e) => e.at <= now)).map(eventShape);
+    let motoEvents: Obj[] = [];
+    try {
+      const described = await this.moto.query('cloudformation', 'DescribeStackEvents', {
+        StackName: stackId,
+      });
+      motoEvents = ((Array.isArray(described.StackEvents) ? described.StackEvents : []) as Obj[]).filter(
+        (e) => Date.parse(String(e.Timestamp)) < firstStart,
+      );
+    } catch {
+      // the stack only exists in the layer's records now
+    }
+    const all = [...layerEvents, ...motoEvents].sort(
+      (a, b) =>
+        Date.parse(String(b.Timestamp)) - Date.parse(String(a.Timestamp)) ||
+        Number(b.__seq ?? 0) - Number(a.__seq ?? 0),
+    );
+    for (const e of all) delete e.__seq;
+    return queryResponse('cloudformation', 'DescribeStackEvents', { StackEvents: all });
+  }
+
+  private async onDescribeEvents(p: Record<string, string>): Promise<LayerResponse> {
+    const now = Date.now();
+    let selected: Array<{ op: Op; operationId?: string }> = [];
+    if (p.OperationId) {
+      for (const op of this.allOps()) {
+        if (op.operationId === p.OperationId || op.rollbackOperationId === p.OperationId) {
+          selected.push({ op, operationId: p.OperationId });
+        }
+      }
+      if (!selected.length)
+        throw new AwsError('ValidationError', `Operation [${p.OperationId}] does not exist`, 400);
+    } else if (p.ChangeSetName) {
+      const cs = this.findChangeSet(p.ChangeSetName, p.StackName);
+      if (!cs) throw new AwsError('ChangeSetNotFound', `ChangeSet [${p.ChangeSetName}] does not exist`, 404);
+      selected = this.allOps()
+        .filter((op) => op.changeSetId === cs.id)
+        .map((op) => ({ op }));
+    } else if (p.StackName) {
+      const deleting = this.deletingOp(p.StackName);
+      const stackId = deleting ? deleting.stackId : String((await this.describeStack(p.StackName)).StackId);
+      selected = (this.ops.get(stackId) ?? []).map((op) => ({ op }));
+    } else {
+      throw new AwsError(
+        'ValidationError',
+        'One of ChangeSetName, OperationId or StackName must be specified.',
+        400,
+      );
+    }
+    const failedOnly = p['Filters.FailedEvents'] === 'true';
+    const events: Obj[] = [];
+    for (const { op, operationId } of selected) {
+      for (const e of op.events) {
+        if (e.at > now) continue;
+        if (operationId && e.OperationId !== operationId) continue;
+        if (failedOnly && !e.ResourceStatus.endsWith('_FAILED')) continue;
+        const isRollback = e.OperationId === op.rollbackOperationId;
+        const operationStatus = isRollback
+          ? now >= op.terminalAt
+            ? 'SUCCEEDED'
+            : 'IN_PROGRESS'
+          : op.failedAt !== undefined && now >= op.failedAt
+            ? 'FAILED'
+            : now >= op.terminalAt
+              ? 'SUCCEEDED'
+              : 'IN_PROGRESS';
+        events.push({
+          EventId: e.EventId,
+          StackId: e.StackId,
+          OperationId: e.OperationId,
+          OperationType: isRollback ? 'ROLLBACK' : op.type,
+          OperationStatus: operationStatus,
+          EventType:
+            e.ResourceType === STACK_TYPE
+              ? 'STACK_EVENT'
+              : e.ResourceStatus.endsWith('_FAILED')
+                ? 'PROVISIONING_ERROR'
+                : 'PROGRESS_EVENT',
+          LogicalResourceId: e.LogicalResourceId,
+          PhysicalResourceId: e.PhysicalResourceId,
+          ResourceType: e.ResourceType,
+          Timestamp: new Date(e.at),
+          ResourceStatus: e.ResourceStatus,
+          ResourceStatusReason: e.ResourceStatusReason,
+          __at: e.at,
+          __seq: e.seq,
+        });
+      }
+    }
+    events.sort((a, b) => Number(b.__at) - Number(a.__at) || Number(b.__seq) - Number(a.__seq));
+    for (const e of events) {
+      delete e.__at;
+      delete e.__seq;
+    }
+    return queryResponse('cloudformation', 'DescribeEvents', { OperationEvents: events });
+  }
+
+  private async onCancelUpdateStack(p: Record<string, string>): Promise<LayerResponse> {
+    const stack = await this.describeStack(p.StackName ?? '');
+    const stackId = String(stack.StackId);
+    const op = this.latestOp(stackId);
+    const now = Date.now();
+    const current = op ? statusAt(op, now) : undefined;
+    if (op?.type !== 'UPDATE_STACK' || current?.status !== 'UPDATE_IN_PROGRESS') {
+      throw new AwsError(
+        'ValidationError',
+        'CancelUpdateStack cannot be called from current stack status',
+        400,
+      );
+    }
+    // Everything not yet visible never happens; the update rolls back from here.
+    const started = new Set(
+      op.events.filter((e) => e.at <= now && e.ResourceType !== STACK_TYPE).map((e) => e.LogicalResourceId),
+    );
+    op.events = op.events.filter((e) => e.at <= now);
+    op.rollbackOperationId = randomUUID();
+    const duration = DEFAULT_DURATION_MS * 2;
+    const rollback = op.steps.filter((s) => started.has(s.logicalId));
+    let t = now + 1;
+    const gap = duration / (rollback.length * 2 + 3);
+    this.ev(
+      op,
+      op.rollbackOperationId,
+      STACK_TYPE,
+      op.stackName,
+      op.stackId,
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      t,
+      'Stack update cancelled',
+    );
+    for (const step of [...rollback].reverse()) {
+      t += gap;
+      this.ev(
+        op,
+        op.rollbackOperationId,
+        step.type,
+        step.logicalId,
+        step.oldPhysicalId ?? step.physicalId,
+        'UPDATE_IN_PROGRESS',
+        t,
+      );
+      t += gap;
+      this.ev(
+        op,
+        op.rollbackOperationId,
+        step.type,
+        step.logicalId,
+        step.oldPhysicalId ?? step.physicalId,
+        'UPDATE_COMPLETE',
+        t,
+      );
+    }
+    t += gap;
+    this.ev(
+      op,
+      op.rollbackOperationId,
+      STACK_TYPE,
+      op.stackName,
+      op.stackId,
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      t,
+    );
+    const end = now + duration;
+    this.ev(
+      op,
+      op.rollbackOperationId,
+      STACK_TYPE,
+      op.stackName,
+      op.stackId,
+      'UPDATE_ROLLBACK_COMPLETE',
+      end,
+    );
+    op.terminalAt = end;
+    op.failedAt = now;
+    op.finalStatus = 'UPDATE_ROLLBACK_COMPLETE';
+    op.fail = { logicalId: op.stackName, reason: 'Stack update cancelled' };
+    if (op.forwarded && op.revert) {
+      const form: Record<string, string> = { StackName: stackId, TemplateBody: op.revert.templateBody };
+      Object.entries(op.revert.parameters).forEach(([key, value], i) => {
+        form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+        form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+      });
+      await this.moto.query('cloudformation', 'UpdateStack', form).catch(() => undefined);
+      await this.ecs.sync();
+    }
+    return queryResponse('cloudformation', 'CancelUpdateStack', {});
+  }
+
+  private async onUpdateTerminationProtection(p: Record<string, string>): Promise<LayerResponse> {
+    const stack = await this.describeStack(p.StackName ?? '');
+    const stackId = String(stack.StackId);
+    this.protection.set(stackId, p.EnableTerminationProtection === 'true');
+    return queryResponse('cloudformation', 'UpdateTerminationProtection', { StackId: stackId });
+  }
+
+  // ------------------------------------------------------------------------------------------ timelines
+
+  private take(stack: string): OperationScenario | undefined {
+    const index = this.queue.findIndex((s) => s.stack === stack);
+    return index < 0 ? undefined : this.queue.splice(index, 1)[0];
+  }
+
+  /** Plans an operation's events and statuses over its duration. */
+  private addOp(
+    type: Op['type'],
+    stackName: string,
+    stackId: string,
+    start: number,
+    scenario: OperationScenario | undefined,
+    steps: Step[],
+    forwarded: boolean,
+    coupling?: Coupling,
+  ): Op {
+    const duration = Math.max(0, scenario?.durationMs ?? DEFAULT_DURATION_MS);
+    const fail = scenario?.fail ?? coupling?.fail;
+    const op: Op = {
+      operationId: randomUUID(),
+      type,
+      stackName,
+      stackId,
+      startedAt: start,
+      terminalAt: start + duration,
+      finalStatus: '',
+      fail,
+      events: [],
+      forwarded,
+      steps,
+      services: coupling?.services ?? [],
+    };
+    const list = this.ops.get(stackId) ?? [];
+    list.push(op);
+    this.ops.set(stackId, list);
+    if (fail && !steps.some((s) => s.logicalId === fail.logicalId)) {
+      // The failing resource is one the operation touches.
+      steps.push({
+        logicalId: fail.logicalId,
+        type: 'AWS::CloudFormation::WaitCondition',
+        action: type === 'CREATE_STACK' ? 'Add' : type === 'DELETE_STACK' ? 'Remove' : 'Modify',
+        physicalId: '',
+        replacement: false,
+      });
+    }
+    if (type === 'DELETE_STACK') this.planDelete(op, steps, start, duration, fail);
+    else this.planCreateOrUpdate(op, steps, start, duration, fail, coupling?.waits);
+    if (forwarded && coupling?.fail && op.failedAt !== undefined) op.revertAt = op.failedAt;
+    return op;
+  }
+
+  private ev(
+    op: Op,
+    operationId: string,
+    type: string,
+    logicalId: string,
+    physicalId: string,
+    status: string,
+    at: number,
+    reason?: string,
+  ): void {
+    if (!Number.isFinite(at)) return; // never happens (an operation waiting forever)
+    op.events.push({
+      EventId: type === STACK_TYPE ? randomUUID() : `${logicalId}-${status}-${new Date(at).toISOString()}`,
+      StackId: op.stackId,
+      StackName: op.stackName,
+      LogicalResourceId: logicalId,
+      PhysicalResourceId: physicalId,
+      ResourceType: type,
+      ResourceStatus: status,
+      ResourceStatusReason: reason,
+      OperationId: operationId,
+      at,
+      seq: this.seq++,
+    });
+  }
+
+  private planCreateOrUpdate(
+    op: Op,
+    steps: Step[],
+    t0: number,
+    d: number,
+    fail?: { logicalId: string; reason: string },
+    waits?: Map<string, number>,
+  ): void {
+    const create = op.type === 'CREATE_STACK';
+    const verb = create ? 'CREATE' : 'UPDATE';
+    const stackEv = (status: string, at: number, reason?: string, id = op.operationId) =>
+      this.ev(op, id, STACK_TYPE, op.stackName, op.stackId, status, at, reason);
+    stackEv(`${verb}_IN_PROGRESS`, t0, 'User Initiated');
+    const active = steps.filter((s) => s.action !== 'Remove');
+    const removed = steps.filter((s) => s.action === 'Remove');
+    const span = create ? 0.8 : 0.7;
+    const gap = active.length ? (d * span) / (active.length + 0.5) : 0;
+    const timing = active.map((_, i) => {
+      const s = t0 + d * 0.05 + i * gap;
+      return { s, init: s + gap * 0.1, done: s + gap * 1.5 };
+    });
+    active.forEach((step, i) => {
+      const until = waits?.get(step.logicalId);
+      if (until !== undefined && until > timing[i]!.done) timing[i]!.done = until;
+    });
+    const failIndex = fail ? active.findIndex((s) => s.logicalId === fail.logicalId) : -1;
+    const tf = failIndex >= 0 ? timing[failIndex]!.done : Number.POSITIVE_INFINITY;
+    const lastDone = timing.reduce((max, t) => Math.max(max, t.done), t0);
+    // The planned duration, unless a resource waits longer (an ECS deployment CloudFormation waits for).
+    const end = fail
+      ? tf < t0 + d
+        ? t0 + d
+        : tf + Math.max(100, d * 0.3)
+      : lastDone <= t0 + d * 0.9
+        ? t0 + d
+        : lastDone + Math.max(50, d * 0.1);
+    op.terminalAt = end;
+
+    const touched: Step[] = [];
+    const failedIds: string[] = [];
+    active.forEach((step, i) => {
+      const { s, init, done } = timing[i]!;
+      if (s > tf) return;
+      touched.push(step);
+      const adding = step.action === 'Add';
+      const prefix = adding ? 'CREATE' : 'UPDATE';
+      if (adding) {
+        this.ev(op, op.operationId, step.type, step.logicalId, '', 'CREATE_IN_PROGRESS', s);
+        if (step.physicalId) {
+          this.ev(
+            op,
+            op.operationId,
+            step.type,
+            step.logicalId,
+            step.physicalId,
+            'CREATE_IN_PROGRESS',
+            init,
+            'Resource creation Initiated',
+          );
+        }
+      } else if (step.replacement) {
+        this.ev(
+          op,
+          op.operationId,
+          step.type,
+          step.logicalId,
+          step.oldPhysicalId ?? step.physicalId,
+          'UPDATE_IN_PROGRESS',
+          s,
+          'Requested update requires the creation of a new physical resource; hence creating one.',
+        );
+        if (fail === undefined || i !== failIndex) {
+          this.ev(
+            op,
+            op.operationId,
+            step.type,
+            step.logicalId,
+            step.physicalId,
+            'UPDATE_IN_PROGRESS',
+            init,
+            'Resource creation Initiated',
+          );
+        }
+      } else {
+        this.ev(
+          op,
+          op.operationId,
+          step.type,
+          step.logicalId,
+          step.oldPhysicalId ?? step.physicalId,
+          'UPDATE_IN_PROGRESS',
+          s,
+        );
+      }
+      const physical = adding
+        ? step.physicalId
+        : step.replacement
+          ? step.physicalId
+          : (step.oldPhysicalId ?? step.physicalId);
+      if (i === failIndex) {
+        this.ev(
+          op,
+          op.operationId,
+          step.type,
+          step.logicalId,
+          physical,
+          `${prefix}_FAILED`,
+          tf,
+          fail!.reason,
+        );
+        failedIds.unshift(step.logicalId);
+      } else if (done <= tf) {
+        this.ev(op, op.operationId, step.type, step.logicalId, physical, `${prefix}_COMPLETE`, done);
+      } else {
+        const cancelled = adding ? 'Resource creation cancelled' : 'Resource update cancelled';
+        this.ev(op, op.operationId, step.type, step.logicalId, physical, `${prefix}_FAILED`, tf, cancelled);
+        failedIds.push(step.logicalId);
+      }
+    });
+
+    if (!fail) {
+      if (create) {
+        stackEv('CREATE_COMPLETE', end);
+        op.finalStatus = 'CREATE_COMPLETE';
+        return;
+      }
+      const cleanup = Math.max(t0 + d * 0.8, lastDone + 1, end - Math.max(50, d * 0.2));
+      stackEv('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', cleanup);
+      const deletions = [
+        ...active
+          .filter((s) => s.replacement && s.oldPhysicalId && s.oldPhysicalId !== s.physicalId)
+          .map((s) => ({ ...s, physicalId: s.oldPhysicalId! })),
+        ...removed,
+      ];
+      this.planDeletions(op, op.operationId, deletions, cleanup + 1, cleanup + (end - cleanup) * 0.9);
+      stackEv('UPDATE_COMPLETE', end);
+      op.finalStatus = 'UPDATE_COMPLETE';
+      return;
+    }
+
+    op.failedAt = tf;
+    op.rollbackOperationId = randomUUID();
+    const rb = op.rollbackOperationId;
+    const list = `[${failedIds.join(', ')}]`;
+    if (create) {
+      stackEv(
+        'ROLLBACK_IN_PROGRESS',
+        tf + 1,
+        `The following resource(s) failed to create: ${list}. Rollback requested by user.`,
+        rb,
+      );
+      this.planDeletions(op, rb, [...touched].reverse(), tf + 2, end - 1);
+      stackEv('ROLLBACK_COMPLETE', end, undefined, rb);
+      op.finalStatus = 'ROLLBACK_COMPLETE';
+      return;
+    }
+    stackEv(
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      tf + 1,
+      `The following resource(s) failed to update: ${list}. `,
+      rb,
+    );
+    const reverted = [...touched].reverse().filter((s) => s.action === 'Modify');
+    const middle = tf + 2 + (end - tf - 2) * 0.6;
+    const rgap = reverted.length ? (middle - tf - 2) / (reverted.length * 2) : 0;
+    reverted.forEach((step, i) => {
+      const at = tf + 2 + i * 2 * rgap;
+      const physical = step.oldPhysicalId ?? step.physicalId;
+      this.ev(op, rb, step.type, step.logicalId, physical, 'UPDATE_IN_PROGRESS', at);
+      this.ev(op, rb, step.type, step.logicalId, physical, 'UPDATE_COMPLETE', at + rgap);
+    });
+    stackEv('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', middle, undefined, rb);
+    const added = touched.filter((s) => s.action === 'Add' && s.physicalId);
+    this.planDeletions(op, rb, added, middle + 1, end - 1);
+    stackEv('UPDATE_ROLLBACK_COMPLETE', end, undefined, rb);
+    op.finalStatus = 'UPDATE_ROLLBACK_COMPLETE';
+  }
+
+  private planDeletions(op: Op, operationId: string, steps: Step[], from: number, to: number): void {
+    const gap = steps.length ? Math.max(0, to - from) / (steps.length * 2) : 0;
+    steps.forEach((step, i) => {
+      const at = from + i * 2 * gap;
+      this.ev(op, operationId, step.type, step.logicalId, step.physicalId, 'DELETE_IN_PROGRESS', at);
+      this.ev(op, operationId, step.type, step.logicalId, step.physicalId, 'DELETE_COMPLETE', at + gap);
+    });
+  }
+
+  private planDelete(
+    op: Op,
+    steps: Step[],
+    t0: number,
+    d: number,
+    fail?: { logicalId: string; reason: string },
+  ): void {
+    this.ev(
+      op,
+      op.operationId,
+      STACK_TYPE,
+      op.stackName,
+      op.stackId,
+      'DELETE_IN_PROGRESS',
+      t0,
+      'User Initiated',
+    );
+    const gap = steps.length ? (d * 0.9) / (steps.length * 2) : 0;
+    for (const [i, step] of steps.entries()) {
+      const at = t0 + d * 0.05 + i * 2 * gap;
+      this.ev(op, op.operationId, step.type, step.logicalId, step.physicalId, 'DELETE_IN_PROGRESS', at);
+      if (fail && step.logicalId === fail.logicalId) {
+        this.ev(
+          op,
+          op.operationId,
+          step.type,
+          step.logicalId,
+          step.physicalId,
+          'DELETE_FAILED',
+          at + gap,
+          fail.reason,
+        );
+        op.failedAt = at + gap;
+        this.ev(
+          op,
+          op.operationId,
+          STACK_TYPE,
+          op.stackName,
+          op.stackId,
+          'DELETE_FAILED',
+          t0 + d,
+          `The following resource(s) failed to delete: [${step.logicalId}]. `,
+        );
+        op.finalStatus = 'DELETE_FAILED';
+        return;
+      }
+      this.ev(op, op.operationId, step.type, step.logicalId, step.physicalId, 'DELETE_COMPLETE', at + gap);
+    }
+    this.ev(op, op.operationId, STACK_TYPE, op.stackName, op.stackId, 'DELETE_COMPLETE', t0 + d);
+    op.finalStatus = 'DELETE_COMPLETE';
+  }
+
+  // ------------------------------------------------------------------------------------------ views
+
+  private allOps(): Op[] {
+    return [...this.ops.values()].flat();
+  }
+
+  private findOp(operationId: string): Op | undefined {
+    return this.allOps().find((op) => op.operationId === operationId);
+  }
+
+  private latestOp(stackId: string): Op | undefined {
+    return this.ops.get(stackId)?.at(-1);
+  }
+
+  /** A delete the layer is still playing (moto has already removed the stack). */
+  private deletingOp(nameOrId: string): Op | undefined {
+    const now = Date.now();
+    return this.allOps()
+      .filter(
+        (op) =>
+          op.type === 'DELETE_STACK' &&
+          op.forwarded &&
+          now < op.terminalAt &&
+          (op.stackName === nameOrId || op.stackId === nameOrId),
+      )
+      .at(-1);
+  }
+
+  private stackStatus(stack: Obj): string {
+    const op = this.latestOp(String(stack.StackId));
+    return (op ? statusAt(op, Date.now())?.status : undefined) ?? String(stack.StackStatus);
+  }
+
+  private assertUpdatable(stack: Obj): void {
+    const status = this.stackStatus(stack);
+    if (status.endsWith('_IN_PROGRESS') || status === 'ROLLBACK_COMPLETE' || status.endsWith('_FAILED')) {
+      throw new AwsError(
+        'ValidationError',
+        `Stack:${String(stack.StackId)} is in ${status} state and can not be updated.`,
+        400,
+      );
+    }
+  }
+
+  /** DescribeStacks entry with the layer's view: status, reason, last operations, termination protection. */
+  private overlay(stack: Obj): Obj {
+    const stackId = String(stack.StackId);
+    const ops = this.ops.get(stackId) ?? [];
+    const op = ops.at(-1);
+    const now = Date.now();
+    const out: Obj = { ...stack };
+    if (op) {
+      const status = statusAt(op, now);
+      if (status) {
+        out.StackStatus = status.status;
+        if (status.reason) out.StackStatusReason = status.reason;
+        else delete out.StackStatusReason;
+      }
+      if (op.parameters && op.type === 'CREATE_STACK' && !op.forwarded) out.Parameters = op.parameters;
+      if (op.forwarded && op.revert && op.failedAt !== undefined && now >= op.failedAt) {
+        // the update was undone: the previous parameters and outputs, whatever moto replayed
+        out.Parameters = Object.entries(op.revert.parameters).map(([ParameterKey, ParameterValue]) => ({
+          ParameterKey,
+          ParameterValue,
+        }));
+        if (op.previousOutputs !== undefined) out.Outputs = op.previousOutputs;
+      }
+      const last: Obj[] = [];
+      for (const o of [...ops].reverse()) {
+        if (o.rollbackOperationId && o.failedAt !== undefined && o.failedAt <= now) {
+          last.push({ OperationType: 'ROLLBACK', OperationId: o.rollbackOperationId });
+        }
+        last.push({ OperationType: o.type, OperationId: o.operationId });
+      }
+      out.LastOperations = last.slice(0, 5);
+    }
+    out.EnableTerminationProtection = this.protection.get(stackId) ? 'true' : 'false';
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------------ moto reads
+
+  private async describeStack(nameOrId: string): Promise<Obj> {
+    const result = await this.moto.query('cloudformation', 'DescribeStacks', { StackName: nameOrId });
+    const stacks = (Array.isArray(result.Stacks) ? result.Stacks : []) as Obj[];
+    const stack = stacks[0];
+    if (!stack) throw new AwsError('ValidationError', `Stack with id ${nameOrId} does not exist`, 400);
+    return stack;
+  }
+
+  private async resources(
+    stackId: string,
+  ): Promise<Array<{ logicalId: string; type: string; physicalId: string }>> {
+    const result = await this.moto.query('cloudformation', 'DescribeStackResources', { StackName: stackId });
+    const list = (Array.isArray(result.StackResources) ? result.StackResources : []) as Obj[];
+    return list.map((r) => ({
+      logicalId: String(r.LogicalResourceId),
+      type: String(r.ResourceType),
+      physicalId: String(r.PhysicalResourceId ?? ''),
+    }));
+  }
+
+  private async templateBody(stackId: string): Promise<string> {
+    const result = await this.moto.query('cloudformation', 'GetTemplate', { StackName: stackId });
+    return String(result.TemplateBody ?? '');
+  }
+
+  private async templateBodyOf(p: Record<string, string>): Promise<string> {
+    if (p.TemplateBody) return p.TemplateBody;
+    if (p.TemplateURL) return this.fetchTemplateUrl(p.TemplateURL);
+    throw new AwsError('ValidationError', 'Either Template URL or Template Body must be specified.', 400);
+  }
+
+  private async templateOf(p: Record<string, string>): Promise<Template> {
+    return parseTemplate(await this.templateBodyOf(p));
+  }
+
+  /** TemplateURL objects live in moto's S3 (https://BUCKET.s3.amazonaws.com/KEY or path style). */
+  private async fetchTemplateUrl(templateUrl: string): Promise<string> {
+    const url = new URL(templateUrl);
+    let bucket: string;
+    let key: string;
+    const hostBucket = /^(.+)\.s3[.-]/.exec(url.hostname);
+    if (hostBucket) {
+      bucket = hostBucket[1]!;
+      key = url.pathname.slice(1);
+    } else {
+      const [first, ...rest] = url.pathname.slice(1).split('/');
+      bucket = first ?? '';
+      key = rest.join('/');
+    }
+    const response = await fetch(`${this.moto.url}/${bucket}/${key}`, {
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=LOCALAWSINTERNAL/20240101/${this.region}/s3/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+    });
+    if (!response.ok) throw new AwsError('ValidationError', `TemplateURL must be a supported URL.`, 400);
+    return response.text();
+  }
+}
+
+// -------------------------------------------------------------------------------------------- helpers
+
+function resultOf(response: LayerResponse, action: string): Obj {
+  const parsed = parseXml(response.body.toString());
+  const root = (parsed[`${action}Response`] ?? {}) as Obj;
+  return (fromQueryShape(root[`${action}Result`] ?? {}) ?? {}) as Obj;
+}
+
+function parametersOf(stack: Obj): Record<string, string> {
+  const list = (Array.isArray(stack.Parameters) ? stack.Parameters : []) as Obj[];
+  return Object.fromEntries(list.map((p) => [String(p.ParameterKey), String(p.ParameterValue ?? '')]));
+}
+
+function statusAt(op: Op, now: number): { status: string; reason?: string } | undefined {
+  const stackEvents = op.events.filter((e) => e.ResourceType === STACK_TYPE && e.at <= now);
+  const last = stackEvents.sort((a, b) => a.at - b.at || a.seq - b.seq).at(-1);
+  return last ? { status: last.ResourceStatus, reason: last.ResourceStatusReason } : undefined;
+}
+
+function stepsOf(
+  changes: ResourceChange[],
+  before: Array<{ logicalId: string; physicalId: string }>,
+  after: Array<{ logicalId: string; physicalId: string }>,
+): Step[] {
+  const old = new Map(before.map((r) => [r.logicalId, r.physicalId]));
+  const now = new Map(after.map((r) => [r.logicalId, r.physicalId]));
+  return changes.map((c) => {
+    const oldPhysicalId = old.get(c.LogicalResourceId);
+    const physicalId = now.get(c.LogicalResourceId) ?? oldPhysicalId ?? '';
+    return {
+      logicalId: c.LogicalResourceId,
+      type: c.ResourceType,
+      action: c.Action,
+      physicalId,
+      oldPhysicalId,
+      replacement: c.Replacement === 'True',
+    };
+  });
+}
+
+function eventShape(e: StackEvent): Obj {
+  return {
+    StackId: e.StackId,
+    EventId: e.EventId,
+    StackName: e.StackName,
+    OperationId: e.OperationId,
+    LogicalResourceId: e.LogicalResourceId,
+    PhysicalResourceId: e.PhysicalResourceId,
+    ResourceType: e.ResourceType,
+    Timestamp: new Date(e.at).toISOString(),
+    ResourceStatus: e.ResourceStatus,
+    ...(e.ResourceStatusReason ? { ResourceStatusReason: e.ResourceStatusReason } : {}),
+    __seq: e.seq,
+  };
+}
