@@ -19,7 +19,7 @@ export function table(headers: string[], rows: Array<Array<unknown>>): string {
   if (rows.length === 0) return '';
   const cell = (v: unknown) => (v instanceof Raw ? v.text : escapeCell(v));
   return [
-    `| ${headers.map(escapeCell).join(' | ')} |`,
+    `| ${headers.map((h) => escapeCell(h)).join(' | ')} |`,
     `| ${headers.map(() => '---').join(' | ')} |`,
     ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
     '',

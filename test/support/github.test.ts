@@ -1,0 +1,259 @@
+// The local GitHub endpoint answers like GitHub: auth and permission errors, shapes Octokit understands,
+// pagination with Link headers, `since`, compare, team membership, faults.
+import { getOctokit } from '@actions/github';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalGitHub, startLocalGitHub } from './github/index.js';
+
+const WRITE = 'ghs_write_token_000000000000000000';
+const READ = 'ghs_read_token_0000000000000000000';
+const ORG = 'ghp_org_reader_000000000000000000';
+
+let gh: LocalGitHub;
+
+beforeEach(async () => {
+  gh = await startLocalGitHub({
+    tokens: {
+      [WRITE]: { issues: 'write', contents: 'read', actions: 'read' },
+      [READ]: { issues: 'read' },
+      [ORG]: { issues: 'write', members: 'read' },
+    },
+  });
+});
+
+afterEach(async () => {
+  await gh.stop();
+});
+
+const octokit = (token: string) =>
+  getOctokit(token, { baseUrl: gh.url, log: { debug() {}, info() {}, warn() {}, error() {} } });
+
+async function call(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const response = await fetch(`${gh.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.token ? { authorization: `token ${init.token}` } : {}),
+      'content-type': 'application/json',
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+describe('local GitHub: authentication and permissions', () => {
+  it('answers 401 without a token and with an unknown one', async () => {
+    const none = await call('/repos/acme/notes/issues');
+    expect(none.status).toBe(401);
+    expect(none.body.message).toBe('Requires authentication');
+    const unknown = await call('/repos/acme/notes/issues', { token: 'ghs_nope' });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.message).toBe('Bad credentials');
+  });
+
+  it('answers 403 "Resource not accessible by integration" when the permission is missing', async () => {
+    const result = await call('/repos/acme/notes/issues', {
+      method: 'POST',
+      token: READ,
+      body: { title: 'x' },
+    });
+    expect(result.status).toBe(403);
+    expect(result.body.message).toBe('Resource not accessible by integration');
+    expect(String(result.body.documentation_url)).toMatch(/^https:\/\/docs\.github\.com\/rest/);
+    expect(result.headers.get('x-accepted-github-permissions')).toBe('issues=write');
+    expect(gh.issues).toHaveLength(0);
+  });
+
+  it('accepts both `token` and `Bearer` authorization, and 404s another repository', async () => {
+    const bearer = await fetch(`${gh.url}/repos/acme/notes/issues`, {
+      headers: { authorization: `Bearer ${READ}` },
+    });
+    expect(bearer.status).toBe(200);
+    const other = await call('/repos/acme/other/issues', { token: WRITE });
+    expect(other.status).toBe(404);
+  });
+});
+
+describe('local GitHub: issues and comments', () => {
+  it('creates, lists and closes issues in GitHub shapes through Octokit', async () => {
+    const opened: number[] = [];
+    gh.onIssueOpened((issue) => {
+      opened.push(issue.number);
+    });
+    const api = octokit(WRITE);
+    const { data: issue } = await api.rest.issues.create({
+      owner: 'acme',
+      repo: 'notes',
+      title: 'Approve v1',
+      body: 'body',
+      labels: ['deploy-approval'],
+      assignees: ['alice'],
+    });
+    expect(issue.number).toBe(1);
+    expect(issue.html_url).toBe('https://github.com/acme/notes/issues/1');
+    expect(issue.labels.map((l) => (typeof l === 'string' ? l : l.name))).toEqual(['deploy-approval']);
+    expect(issue.assignees?.map((a) => a.login)).toEqual(['alice']);
+    expect(issue.user?.login).toBe('github-actions[bot]');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(opened).toEqual([1]);
+
+    const closed = await api.rest.issues.update({
+      owner: 'acme',
+      repo: 'notes',
+      issue_number: 1,
+      state: 'closed',
+      state_reason: 'not_planned',
+    });
+    expect(closed.data.state).toBe('closed');
+    expect(closed.data.state_reason).toBe('not_planned');
+    expect(closed.data.closed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+
+    const { data: list } = await api.rest.issues.listForRepo({
+      owner: 'acme',
+      repo: 'notes',
+      state: 'closed',
+      labels: 'deploy-approval',
+    });
+    expect(list.map((i) => i.number)).toEqual([1]);
+    const { data: open } = await api.rest.issues.listForRepo({ owner: 'acme', repo: 'notes' });
+    expect(open).toEqual([]);
+  });
+
+  it('rejects an issue without a title with 422 Validation Failed', async () => {
+    const result = await call('/repos/acme/notes/issues', {
+      method: 'POST',
+      token: WRITE,
+      body: { body: 'x' },
+    });
+    expect(result.status).toBe(422);
+    expect(result.body.message).toBe('Validation Failed');
+    expect(result.body.errors).toEqual([{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+  });
+
+  it('rejects assignees who cannot be assigned once the assignable users are set', async () => {
+    gh.setAssignable(['alice']);
+    const result = await call('/repos/acme/notes/issues', {
+      method: 'POST',
+      token: WRITE,
+      body: { title: 't', assignees: ['alice', 'ghost'] },
+    });
+    expect(result.status).toBe(422);
+    expect(JSON.stringify(result.body.errors)).toContain('ghost');
+  });
+
+  it('paginates comments with per_page/page and a Link header, and filters by since', async () => {
+    const issue = gh.seedIssue({ title: 'x' });
+    for (let i = 1; i <= 5; i++)
+      gh.addComment({ issue: issue.number, user: `user${i}`, body: `comment ${i}` });
+    const first = await fetch(`${gh.url}/repos/acme/notes/issues/${issue.number}/comments?per_page=2`, {
+      headers: { authorization: `token ${WRITE}` },
+    });
+    const link = first.headers.get('link') ?? '';
+    expect(link).toContain('rel="next"');
+    expect(link).toContain('page=2');
+    expect(link).toMatch(/page=3&per_page=2>; rel="last"|per_page=2&page=3>; rel="last"/);
+    expect(((await first.json()) as unknown[]).length).toBe(2);
+
+    const all = await octokit(WRITE).paginate(octokit(WRITE).rest.issues.listComments, {
+      owner: 'acme',
+      repo: 'notes',
+      issue_number: issue.number,
+      per_page: 2,
+    });
+    expect(all.map((c) => c.body)).toEqual(['comment 1', 'comment 2', 'comment 3', 'comment 4', 'comment 5']);
+    expect(all[0]?.html_url).toMatch(/^https:\/\/github\.com\/acme\/notes\/issues\/1#issuecomment-\d+$/);
+
+    const later = new Date(Date.now() + 5000).toISOString();
+    const none = await call(`/repos/acme/notes/issues/${issue.number}/comments?since=${later}`, {
+      token: WRITE,
+    });
+    expect(none.body).toEqual([]);
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    const some = await call(`/repos/acme/notes/issues/${issue.number}/comments?since=${earlier}`, {
+      token: WRITE,
+    });
+    expect((some.body as unknown as unknown[]).length).toBe(5);
+  });
+
+  it('lets a token comment, recording the request', async () => {
+    const issue = gh.seedIssue({ title: 'x' });
+    const result = await call(`/repos/acme/notes/issues/${issue.number}/comments`, {
+      method: 'POST',
+      token: WRITE,
+      body: { body: 'hello' },
+    });
+    expect(result.status).toBe(201);
+    expect(gh.commentsOn(issue.number).map((c) => [c.user.login, c.body])).toEqual([
+      ['github-actions[bot]', 'hello'],
+    ]);
+    expect(gh.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: `/repos/acme/notes/issues/${issue.number}/comments`,
+      body: { body: 'hello' },
+      status: 201,
+    });
+  });
+});
+
+describe('local GitHub: compare, teams, runs, faults', () => {
+  it('compares two commits of the linear history', async () => {
+    gh.setCommits([
+      { sha: 'a'.repeat(40), message: 'first' },
+      { sha: 'b'.repeat(40), message: 'second\n\nbody', author: 'alice' },
+      { sha: 'c'.repeat(40), message: 'third', name: 'Unlinked Person' },
+    ]);
+    const { data } = await octokit(WRITE).rest.repos.compareCommitsWithBasehead({
+      owner: 'acme',
+      repo: 'notes',
+      basehead: `${'a'.repeat(7)}...main`,
+    });
+    expect(data.status).toBe('ahead');
+    expect(data.total_commits).toBe(2);
+    expect(data.commits.map((c) => [c.sha[0], c.commit.message, c.author?.login ?? null])).toEqual([
+      ['b', 'second\n\nbody', 'alice'],
+      ['c', 'third', null],
+    ]);
+    expect(data.commits[1]?.commit.author?.name).toBe('Unlinked Person');
+    const missing = await call(`/repos/acme/notes/compare/${'f'.repeat(40)}...main`, { token: WRITE });
+    expect(missing.status).toBe(404);
+    const forbidden = await call(`/repos/acme/notes/compare/${'a'.repeat(40)}...main`, { token: READ });
+    expect(forbidden.status).toBe(403);
+  });
+
+  it('answers team and membership calls: 200, 404 for non-members and hidden teams, 403 without members: read', async () => {
+    gh.setTeam('acme', 'deployers', ['dave', { login: 'erin', state: 'pending' }]);
+    gh.setTeam('acme', 'secret', ['zed'], { visible: false });
+    const api = octokit(ORG);
+    const team = await api.rest.teams.getByName({ org: 'acme', team_slug: 'deployers' });
+    expect(team.data.slug).toBe('deployers');
+    const dave = await api.rest.teams.getMembershipForUserInOrg({
+      org: 'acme',
+      team_slug: 'deployers',
+      username: 'dave',
+    });
+    expect(dave.data).toMatchObject({ state: 'active', role: 'member' });
+    const erin = await api.rest.teams.getMembershipForUserInOrg({
+      org: 'acme',
+      team_slug: 'deployers',
+      username: 'erin',
+    });
+    expect(erin.data.state).toBe('pending');
+    expect((await call('/orgs/acme/teams/deployers/memberships/mallory', { token: ORG })).status).toBe(404);
+    expect((await call('/orgs/acme/teams/secret', { token: ORG })).status).toBe(404);
+    const noMembers = await call('/orgs/acme/teams/deployers/memberships/dave', { token: WRITE });
+    expect(noMembers.status).toBe(403);
+    expect(noMembers.body.message).toBe('Resource not accessible by integration');
+  });
+
+  it('serves workflow runs and fails on demand', async () => {
+    gh.setRun({ id: 4242, run_started_at: '2024-05-01T12:00:00Z' });
+    gh.outage({ times: 1, status: 502, path: /actions/ });
+    expect((await call('/repos/acme/notes/actions/runs/4242', { token: WRITE })).status).toBe(502);
+    const run = await call('/repos/acme/notes/actions/runs/4242', { token: WRITE });
+    expect(run.status).toBe(200);
+    expect(run.body.run_started_at).toBe('2024-05-01T12:00:00Z');
+    expect((await call('/repos/acme/notes/actions/runs/4242', { token: READ })).status).toBe(403);
+  });
+});
