@@ -1,0 +1,202 @@
+// deploy-ecs: roll an image out to an ECS service (through its CloudFormation stack when one owns it),
+// optionally after a one-off migration task and before a smoke test. Parses the inputs once, then hands
+// over to actions/lib/ecs (loaded only once the inputs are valid), sets the outputs and writes the summary.
+import { resolveRegion } from '../../lib/aws.js';
+import { appendSummary, log, mask, setOutputs } from '../../lib/core.js';
+import { readTaskDefinitionTemplate, type TaskDefinitionInput } from '../../lib/ecs/task-definition.js';
+import type { DeployServiceResult } from '../../lib/ecs/types.js';
+import {
+  IMAGE_ACCEPTED,
+  mutableImageWarning,
+  parseImageReference,
+  secretLikeReason,
+  splitCommand,
+} from '../../lib/ecs/validate.js';
+import { ConfigurationError } from '../../lib/errors.js';
+import { type InputReader, parseInputs } from '../../lib/inputs.js';
+import { runAction } from '../../lib/run.js';
+
+const ACTION = 'deploy-ecs';
+
+export interface DeployEcsInputs {
+  cluster: string;
+  service: string;
+  image: string;
+  containerName?: string;
+  taskDefinition?: { path: string; definition: TaskDefinitionInput };
+  environment: Array<[string, string]>;
+  stack?: string;
+  migrateCommand?: string[];
+  wait: boolean;
+  timeoutMs: number;
+  smokeUrl?: string;
+  expectVersion?: string;
+  region: string;
+  /** Things worth a warning annotation (mutable image tag, secrets in environment). */
+  warnings: string[];
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const CLUSTER = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
+const SERVICE =
+  /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]{1,255})$/;
+const STACK =
+  /^([A-Za-z][A-Za-z0-9-]{0,127}|arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[A-Za-z][A-Za-z0-9-]*\/[0-9a-f-]+)$/;
+
+function readInputs(i: InputReader): DeployEcsInputs {
+  const warnings: string[] = [];
+  const cluster = i.matching(
+    'cluster',
+    CLUSTER,
+    'an ECS cluster name (letters, digits, - and _) or ARN',
+    true,
+  );
+  const service = i.matching(
+    'service',
+    SERVICE,
+    'an ECS service name (letters, digits, - and _) or ARN',
+    true,
+  );
+  const image = i.required('image', IMAGE_ACCEPTED);
+  if (image) {
+    const reference = parseImageReference(image);
+    if (!reference)
+      i.problem('image', `"${image}" is not a container image reference; give ${IMAGE_ACCEPTED}`);
+    else {
+      const warning = mutableImageWarning(reference, image);
+      if (warning) warnings.push(warning);
+    }
+  }
+  const containerName = i.matching('container-name', NAME, 'a container name (letters, digits, - and _)');
+  const templatePath = i.optional('task-definition');
+  let taskDefinition: DeployEcsInputs['taskDefinition'];
+  if (templatePath) {
+    try {
+      taskDefinition = {
+        path: templatePath,
+        definition: readTaskDefinitionTemplate(templatePath, 'task-definition', ACTION),
+      };
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      i.problems.push(...error.problems);
+    }
+  }
+  const environment = i.keyValues('environment', /^[A-Za-z_][A-Za-z0-9_]*$/);
+  for (const [key, value] of environment) {
+    const reason = secretLikeReason(key, value);
+    if (reason) {
+      mask(value);
+      warnings.push(
+        `environment: ${key} looks like a secret (${reason}); environment values are stored in plain text in the task definition, readable by anyone allowed ecs:DescribeTaskDefinition: store it in Secrets Manager or SSM Parameter Store and reference it from the container's "secrets" instead`,
+      );
+    }
+  }
+  const stack = i.matching('stack', STACK, 'a CloudFormation stack name or ARN');
+  const command = i.optional('migrate-command');
+  let migrateCommand: string[] | undefined;
+  if (command !== undefined) {
+    const split = splitCommand(command);
+    if (typeof split === 'string') i.problem('migrate-command', `"${command}" ${split}`);
+    else migrateCommand = split;
+  }
+  const wait = i.boolean('wait', true);
+  const timeoutMs = i.duration('timeout-minutes', {
+    unit: 'minutes',
+    fallback: 20 * 60_000,
+    min: 5_000,
+    max: 360 * 60_000,
+  });
+  const smokeUrl = i.url('smoke-url');
+  const expectVersion = i.optional('expect-version');
+  if (expectVersion !== undefined && i.optional('smoke-url') === undefined) {
+    i.problem(
+      'expect-version',
+      'needs smoke-url: the version is looked for in the body the smoke URL answers with',
+    );
+  }
+  if (smokeUrl !== undefined && !wait) {
+    i.problem('smoke-url', 'needs wait: true (the smoke test runs once the rollout has finished)');
+  }
+  let region = '';
+  try {
+    region = resolveRegion(ACTION, i.optional('region'));
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    i.problems.push(...error.problems);
+  }
+  return {
+    cluster: cluster ?? '',
+    service: service ?? '',
+    image,
+    containerName,
+    taskDefinition,
+    environment,
+    stack,
+    migrateCommand,
+    wait,
+    timeoutMs,
+    smokeUrl,
+    expectVersion,
+    region,
+    warnings,
+  };
+}
+
+export function getInputs(): DeployEcsInputs {
+  return parseInputs(ACTION, readInputs);
+}
+
+function setResultOutputs(result: DeployServiceResult): void {
+  setOutputs({
+    status: result.status,
+    'task-definition-arn': result.taskDefinitionArn,
+    'deployment-id': result.deploymentId,
+    'previous-task-definition-arn': result.previousTaskDefinitionArn,
+  });
+}
+
+export async function run(): Promise<void> {
+  await runAction(ACTION, async ({ signal }) => {
+    let inputs: DeployEcsInputs;
+    try {
+      inputs = getInputs();
+    } catch (error) {
+      setOutputs({ status: 'failed' });
+      throw error;
+    }
+    for (const warning of inputs.warnings) log.warning(`${ACTION}: ${warning}`);
+    const { deployService, DeployServiceError } = await import('../../lib/ecs/deploy.js');
+    const { renderDeploySummary } = await import('../../lib/ecs/summary.js');
+    let result: DeployServiceResult;
+    try {
+      result = await deployService({
+        region: inputs.region,
+        cluster: inputs.cluster,
+        service: inputs.service,
+        image: inputs.image,
+        containerName: inputs.containerName,
+        template: inputs.taskDefinition?.definition,
+        templatePath: inputs.taskDefinition?.path,
+        environment: inputs.environment,
+        stack: inputs.stack,
+        migrateCommand: inputs.migrateCommand,
+        wait: inputs.wait,
+        timeoutMs: inputs.timeoutMs,
+        smoke: inputs.smokeUrl ? { url: inputs.smokeUrl, expectVersion: inputs.expectVersion } : undefined,
+        signal,
+        action: ACTION,
+        warnings: inputs.warnings,
+      });
+    } catch (error) {
+      if (error instanceof DeployServiceError) {
+        setResultOutputs(error.result);
+        await appendSummary(renderDeploySummary(error.result));
+      } else {
+        setOutputs({ status: 'failed' });
+      }
+      throw error;
+    }
+    setResultOutputs(result);
+    await appendSummary(renderDeploySummary(result));
+  });
+}
