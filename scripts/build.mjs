@@ -3,7 +3,7 @@
 // with esbuild. `--check` builds the action bundles into a temporary folder and fails if they differ from
 // the committed dist/ folders (the check CI runs), `--only a,b` limits the actions built.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,25 @@ async function buildAction(action, outDir) {
     'licenses.txt',
     '--quiet',
   ]);
+  await minifyChunks(outDir);
+}
+
+/**
+ * ncc minifies only index.js: the chunks it writes for dynamic import()s (the AWS SDK, Octokit, …) come out
+ * unminified. Minify them with esbuild (whitespace, syntax and local names; exports keep their names).
+ */
+async function minifyChunks(outDir) {
+  const { transform } = await import('esbuild');
+  for (const file of readdirSync(outDir).filter((f) => /^\d+\.index\.js$/.test(f))) {
+    const path = join(outDir, file);
+    const { code } = await transform(readFileSync(path, 'utf8'), {
+      minify: true,
+      format: 'esm',
+      target: 'node22',
+      legalComments: 'none',
+    });
+    writeFileSync(path, code);
+  }
 }
 
 function listFiles(dir) {

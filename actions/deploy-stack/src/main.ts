@@ -184,6 +184,7 @@ export async function deploy(inputs: Inputs, signal: AbortSignal): Promise<Deplo
   }
   // Only now, with every input valid, load the SDK.
   const { deployStack } = await import('../../lib/cloudformation/deploy.js');
+  const upload = inputs.templateBucket ? await import('../../lib/cloudformation/upload.js') : undefined;
   try {
     return await deployStack({
       name: inputs.name,
@@ -196,6 +197,7 @@ export async function deploy(inputs: Inputs, signal: AbortSignal): Promise<Deplo
       noExecute: inputs.noExecute,
       terminationProtection: inputs.terminationProtection,
       templateBucket: inputs.templateBucket,
+      uploadTemplate: upload?.uploadTemplate,
       timeoutMs: inputs.timeoutMs,
       signal,
     });

@@ -67,6 +67,11 @@ export interface DeployStackOptions {
   noExecute?: boolean;
   terminationProtection?: boolean;
   templateBucket?: string;
+  /** Uploads a template to templateBucket (./upload.js's uploadTemplate); required with templateBucket. */
+  uploadTemplate?: (args: { bucket: string; region: string; stackName: string; body: string }) => Promise<{
+    url: string;
+    key: string;
+  }>;
   timeoutMs: number;
   signal?: AbortSignal;
   /** called once the change set starts executing (lets a caller watch something else alongside, e.g. an ECS rollout) */
@@ -174,7 +179,10 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   let templateSource: { TemplateBody?: string; TemplateURL?: string; UsePreviousTemplate?: boolean };
   if ('body' in options.template) {
     if ((local?.bytes ?? 0) > TEMPLATE_BODY_LIMIT && options.templateBucket) {
-      const { uploadTemplate } = await import('./upload.js');
+      // The S3 client comes from the caller (deploy-stack passes ./upload.js), so actions that never
+      // upload a template do not bundle it.
+      const uploadTemplate = options.uploadTemplate;
+      if (!uploadTemplate) throw new ActionError('deployStack: templateBucket was given without uploadTemplate');
       const uploaded = await uploadTemplate({
         bucket: options.templateBucket,
         region,
