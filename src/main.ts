@@ -36,8 +36,12 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
   let repositoryName = '';
   if (image) {
     const reference = parseImageReference(image);
-    if (!reference) i.problem('image', `"${image}" is not a container image reference; give ${IMAGE_ACCEPTED}`);
-    else if (!reference.registry || !/\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(reference.registry)) {
+    if (!reference)
+      i.problem('image', `"${image}" is not a container image reference; give ${IMAGE_ACCEPTED}`);
+    else if (
+      !reference.registry ||
+      !/\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(reference.registry)
+    ) {
       i.problem(
         'image',
         `"${image}" is not in Amazon ECR; give the build-push action's image output (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…): the task execution role may pull only from that repository`,
@@ -45,7 +49,10 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
     } else {
       repositoryName = reference.repository;
       if (!reference.digest) {
-        i.problem('image', `"${image}" has no digest; deploy by digest (…@sha256:…) so every environment runs the same bytes`);
+        i.problem(
+          'image',
+          `"${image}" has no digest; deploy by digest (…@sha256:…) so every environment runs the same bytes`,
+        );
       }
     }
   }
@@ -54,12 +61,16 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
   const sizes = FARGATE_SIZES[cpu];
   if (!sizes) i.problem('cpu', `${cpu} is not a Fargate CPU size; use 256, 512, 1024, 2048 or 4096`);
   else if (!sizes(memory)) {
-    i.problem('memory', `${memory} MiB is not valid with cpu ${cpu} on Fargate (see the cpu input's description for the pairs)`);
+    i.problem(
+      'memory',
+      `${memory} MiB is not valid with cpu ${cpu} on Fargate (see the cpu input's description for the pairs)`,
+    );
   }
   const migrate = i.optional('migrate-command');
   const command = migrate === undefined ? undefined : splitCommand(migrate);
   if (typeof command === 'string') i.problem('migrate-command', command);
-  const healthCheckPath = i.matching('health-check-path', /^\/[!-~]{0,1023}$/, 'a path starting with /') ?? '/healthz';
+  const healthCheckPath =
+    i.matching('health-check-path', /^\/[!-~]{0,1023}$/, 'a path starting with /') ?? '/healthz';
   const smokePath = i.matching('smoke-path', /^\/[!-~]{0,1023}$/, 'a path starting with /') ?? '/version';
   return {
     environment,
@@ -77,8 +88,11 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
     availabilityZones: i.integer('availability-zones', { fallback: 2, min: 2, max: 3 }) ?? 2,
     database: i.oneOf('database', ['on', 'off'] as const, 'on') === 'on',
     databaseInstanceClass:
-      i.matching('database-instance-class', /^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as db.t4g.micro') ??
-      'db.t4g.micro',
+      i.matching(
+        'database-instance-class',
+        /^db\.[a-z0-9]+\.[a-z0-9]+$/,
+        'an RDS instance class such as db.t4g.micro',
+      ) ?? 'db.t4g.micro',
     databaseMultiAz: i.boolean('database-multi-az', false),
     certificateArn: i.matching(
       'certificate-arn',
@@ -91,7 +105,12 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
       'an IAM role ARN (the CloudFormationRoleArn output of the github-oidc stack)',
     ),
     migrateCommand: typeof command === 'string' ? undefined : command,
-    timeoutMs: i.duration('timeout-minutes', { unit: 'minutes', fallback: 60 * 60_000, min: 60_000, max: 6 * 3600_000 }),
+    timeoutMs: i.duration('timeout-minutes', {
+      unit: 'minutes',
+      fallback: 60 * 60_000,
+      min: 60_000,
+      max: 6 * 3600_000,
+    }),
     region: resolveRegionInput(i),
   };
 }

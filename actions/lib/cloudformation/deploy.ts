@@ -182,7 +182,8 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
       // The S3 client comes from the caller (deploy-stack passes ./upload.js), so actions that never
       // upload a template do not bundle it.
       const uploadTemplate = options.uploadTemplate;
-      if (!uploadTemplate) throw new ActionError('deployStack: templateBucket was given without uploadTemplate');
+      if (!uploadTemplate)
+        throw new ActionError('deployStack: templateBucket was given without uploadTemplate');
       const uploaded = await uploadTemplate({
         bucket: options.templateBucket,
         region,
