@@ -1,6 +1,7 @@
 // The root action: deploy one whole environment (network, database and service stacks from this
 // repository's own cloudformation/ templates, then migrations, the rollout and the smoke test) in one step.
 // Parses the inputs once, then hands over to actions/lib/environment (loaded only once they are valid).
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveRegion } from '../actions/lib/aws.js';
 import { appendSummary, setOutputs } from '../actions/lib/core.js';
@@ -13,7 +14,8 @@ import { runAction } from '../actions/lib/run.js';
 const ACTION = 'deploy-environment';
 
 /** cloudformation/ beside dist/: the bundle reads the templates that ship with the action. */
-const TEMPLATES_DIR = fileURLToPath(new URL('../cloudformation/', import.meta.url));
+// (Built from the path at run time: ncc would turn a `new URL('…', import.meta.url)` into a bundled asset.)
+const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'cloudformation');
 
 /** Fargate's CPU units and the memory sizes (MiB) each allows. */
 export const FARGATE_SIZES: Record<number, (memory: number) => boolean> = {

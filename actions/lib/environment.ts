@@ -170,7 +170,8 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     const creating =
       !existing || existing.status === 'ROLLBACK_COMPLETE' || existing.status === 'REVIEW_IN_PROGRESS';
     const infrastructure = serviceParameters(o);
-    const version = o.appVersion ?? o.image;
+    // AppVersion must match the template's pattern: without one, the image digest's start identifies the build.
+    const version = o.appVersion ?? o.image.split('@sha256:')[1]?.slice(0, 12) ?? 'unknown';
     if (creating) {
       // No task may serve before the migrations ran: with a migrate command, create the service with no
       // tasks, and let the rollout below run the migration and then scale it to the desired count.

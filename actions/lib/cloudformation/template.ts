@@ -45,6 +45,10 @@ const INTRINSICS = [
   'And',
   'Base64',
   'Cidr',
+  // Rule-specific functions (the Rules section): !Contains, !EachMemberEquals, …
+  'Contains',
+  'EachMemberEquals',
+  'EachMemberIn',
   'Equals',
   'FindInMap',
   'GetAtt',
@@ -55,11 +59,14 @@ const INTRINSICS = [
   'Length',
   'Not',
   'Or',
+  'RefAll',
   'Select',
   'Split',
   'Sub',
   'ToJsonString',
   'Transform',
+  'ValueOf',
+  'ValueOfAll',
 ] as const;
 
 function longForm(name: string, value: unknown): Record<string, unknown> {

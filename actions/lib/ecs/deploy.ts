@@ -506,6 +506,9 @@ async function deployThroughStack(d: Deployment, stackName: string): Promise<voi
     if (watcher.deploymentId && !isTerminal(verdict)) {
       verdict = await watcher.watch({ deadline: d.deadline, signal: options.signal });
     }
+    // Known before conclude() reports it (a scale-only update starts no new revision of its own).
+    result.taskDefinitionArn =
+      watcher.taskDefinitionArn ?? watcher.service?.taskDefinition ?? result.taskDefinitionArn;
     await d.conclude(
       watcher,
       isTerminal(verdict) || verdict.kind === 'timeout' ? verdict : { kind: 'completed' },

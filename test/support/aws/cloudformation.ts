@@ -3,8 +3,11 @@
 // events as they happen), makes chosen operations fail and roll back as AWS does (a failing update is never
 // applied in moto), answers what moto lacks or gets wrong (empty change sets, change set details, the
 // DescribeEvents API, CancelUpdateStack, UpdateTerminationProtection, OperationId) and records when each
-// operation reached its terminal state.
+// operation reached its terminal state. Templates reach moto compiled for their parameter values (see
+// compile.ts); GetTemplate answers the template as sent. Deletions AWS refuses (an export in use, a protected
+// DB instance) fail here too; a test may route a stack's load balancers to a local server.
 import { randomUUID } from 'node:crypto';
+import { compileTemplate } from './compile.js';
 import type { EcsEngine } from './ecs.js';
 import type { IncomingCall } from './server.js';
 import {
@@ -58,6 +61,12 @@ export interface CfnScenarios {
   nextOperation(scenario: OperationScenario): void;
   /** Operations the layer ran on that stack (name), oldest first. */
   operations(stack: string): CfnOperationRecord[];
+  /**
+   * Test facility: the load balancers of `stack` are served by a local HTTP server at `url`
+   * (http://127.0.0.1:PORT): the stack's outputs name its host and port wherever they name a load
+   * balancer's DNS name, so a ServiceUrl output leads a smoke test there.
+   */
+  routeLoadBalancer(route: { stack: string; url: string }): void;
 }
 
 type Obj = Record<string, unknown>;
@@ -69,6 +78,8 @@ const CHANGE_SET_CREATION_MS = 150;
 const EMPTY_CHANGE_SET_REASON =
   "The submitted information didn't contain changes. Submit different information to create a change set.";
 const STACK_TYPE = 'AWS::CloudFormation::Stack';
+const ACCOUNT_ID = '123456789012';
+const LOAD_BALANCER_TYPE = 'AWS::ElasticLoadBalancingV2::LoadBalancer';
 
 interface StackEvent {
   EventId: string;
@@ -110,7 +121,7 @@ interface Op {
   snapshot?: Obj;
   parameters?: Array<{ ParameterKey: string; ParameterValue: string }>;
   /** Undoes a forwarded update (CancelUpdateStack). */
-  revert?: { templateBody: string; parameters: Record<string, string> };
+  revert?: { template: StoredTemplate; parameters: Record<string, string> };
   forwarded: boolean;
   steps: Step[];
   /** A forwarded update that failed later (ECS circuit breaker): moto is put back at this time. */
@@ -119,6 +130,14 @@ interface Op {
   /** ECS services whose deployment this operation waited for. */
   services: string[];
   previousOutputs?: unknown;
+}
+
+/** A stack's template as the user sent it, and the compiled copy moto got (see compile.ts). */
+interface StoredTemplate {
+  original: string;
+  compiled: string;
+  /** Export names it imports. */
+  imports: string[];
 }
 
 interface Coupling {
@@ -147,6 +166,13 @@ export class CloudFormationEngine implements CfnScenarios {
   private changeSets = new Map<string, KnownChangeSet>();
   private protection = new Map<string, boolean>();
   private seq = 0;
+  /** stackId → the template its last applied operation used. */
+  private templates = new Map<string, StoredTemplate>();
+  /** change set id → the template it applies. */
+  private pendingTemplates = new Map<string, StoredTemplate>();
+  /** stack name → the local URL that stands in for its load balancers (test facility). */
+  private loadBalancerRoutes = new Map<string, URL>();
+  private availabilityZones?: string[];
 
   constructor(
     private readonly moto: MotoClient,
@@ -162,6 +188,18 @@ export class CloudFormationEngine implements CfnScenarios {
       throw new Error('nextOperation: fail needs logicalId and reason');
     }
     this.queue.push({ ...scenario });
+  }
+
+  /**
+   * Test facility: the load balancers of `stack` answer at `url` (a local HTTP server), so what the stack
+   * outputs with their DNS name (ServiceUrl, LoadBalancerDnsName…) names that server's host and port.
+   */
+  routeLoadBalancer(route: { stack: string; url: string }): void {
+    if (!route.stack) throw new Error('routeLoadBalancer: stack is required');
+    const url = new URL(route.url);
+    if (!/^https?:$/.test(url.protocol))
+      throw new Error('routeLoadBalancer: url must be http(s)://host:port');
+    this.loadBalancerRoutes.set(route.stack, url);
   }
 
   operations(stack: string): CfnOperationRecord[] {
@@ -199,12 +237,7 @@ export class CloudFormationEngine implements CfnScenarios {
       op.reverted = true;
       const revert = op.revert;
       await this.ecs.exclusive(async () => {
-        const form: Record<string, string> = { StackName: op.stackId, TemplateBody: revert.templateBody };
-        Object.entries(revert.parameters).forEach(([key, value], i) => {
-          form[`Parameters.member.${i + 1}.ParameterKey`] = key;
-          form[`Parameters.member.${i + 1}.ParameterValue`] = value;
-        });
-        await this.moto.query('cloudformation', 'UpdateStack', form).catch(() => undefined);
+        await this.revertInMoto(op.stackId, revert);
         await this.ecs.restoreMotoTaskDefinitions(op.services);
       });
     }
@@ -238,6 +271,23 @@ export class CloudFormationEngine implements CfnScenarios {
     this.ops.clear();
     this.changeSets.clear();
     this.protection.clear();
+    this.templates.clear();
+    this.pendingTemplates.clear();
+    this.loadBalancerRoutes.clear();
+  }
+
+  /** Puts moto's stack back on a previous template and parameters (a rollback the layer plays). */
+  private async revertInMoto(
+    stackId: string,
+    revert: { template: StoredTemplate; parameters: Record<string, string> },
+  ): Promise<void> {
+    const form: Record<string, string> = { StackName: stackId, TemplateBody: revert.template.compiled };
+    Object.entries(revert.parameters).forEach(([key, value], i) => {
+      form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+      form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+    });
+    await this.moto.query('cloudformation', 'UpdateStack', form).catch(() => undefined);
+    this.templates.set(stackId, revert.template);
   }
 
   // ------------------------------------------------------------------------------------------ wire handler
@@ -274,6 +324,11 @@ export class CloudFormationEngine implements CfnScenarios {
           return await this.onCancelUpdateStack(p);
         case 'UpdateTerminationProtection':
           return await this.onUpdateTerminationProtection(p);
+        case 'GetTemplate':
+          return await this.onGetTemplate(p, forward);
+        case 'GetTemplateSummary':
+        case 'ValidateTemplate':
+          return await this.onReadTemplate(p, forward);
         default:
           return undefined;
       }
@@ -287,12 +342,17 @@ export class CloudFormationEngine implements CfnScenarios {
 
   private async onCreateStack(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
     const name = p.StackName ?? '';
-    const scenario = this.take(name);
     const given = queryList(p, 'Parameters');
+    const original = await this.templateBodyOf(p);
+    const template = parseOrRefuse(original);
+    const values = requireParameters(template, given, {});
+    const stored = await this.prepare(name, undefined, original, values);
+    const scenario = this.take(name);
     if (!scenario?.fail) {
-      const response = await forward();
+      const response = await forward(encodeForm(withTemplate(p, stored.compiled, values)));
       if (response.status !== 200) return response;
       const stackId = String(resultOf(response, 'CreateStack').StackId);
+      this.templates.set(stackId, stored);
       const steps = (await this.resources(stackId)).map((r) => ({
         ...r,
         action: 'Add' as const,
@@ -309,7 +369,7 @@ export class CloudFormationEngine implements CfnScenarios {
     // A create that fails is never applied: moto gets an empty stack (a CREATE change set it validates and
     // that is never executed), the layer plays the failure and the rollback.
     const form: Record<string, string> = {
-      ...p,
+      ...withTemplate(p, stored.compiled, values),
       ChangeSetName: `local-failed-create-${Date.now()}`,
       ChangeSetType: 'CREATE',
     };
@@ -328,8 +388,8 @@ export class CloudFormationEngine implements CfnScenarios {
       .query('cloudformation', 'DeleteChangeSet', { ChangeSetName: String(created.Id) })
       .catch(() => undefined);
     const stackId = String(created.StackId);
-    const template = await this.templateOf(p);
-    const steps = Object.entries(template.Resources ?? {}).map(([logicalId, r]) => ({
+    this.templates.set(stackId, stored);
+    const steps = Object.entries(parseTemplate(stored.compiled).Resources ?? {}).map(([logicalId, r]) => ({
       logicalId,
       type: r.Type,
       action: 'Add' as const,
@@ -337,9 +397,10 @@ export class CloudFormationEngine implements CfnScenarios {
       replacement: false,
     }));
     const op = this.addOp('CREATE_STACK', name, stackId, Date.now(), scenario, steps, false);
-    op.parameters = Object.entries(resolveParameters(template, given, {}).values).map(
-      ([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }),
-    );
+    op.parameters = Object.entries(values).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    }));
     if (p.EnableTerminationProtection === 'true') this.protection.set(stackId, true);
     return queryResponse('cloudformation', 'CreateStack', { StackId: stackId, OperationId: op.operationId });
   }
@@ -348,28 +409,27 @@ export class CloudFormationEngine implements CfnScenarios {
     const stack = await this.describeStack(p.StackName ?? '');
     this.assertUpdatable(stack);
     const stackId = String(stack.StackId);
-    const oldTemplateBody = await this.templateBody(stackId);
+    const current = await this.currentTemplate(stackId);
     const oldParams = parametersOf(stack);
-    const newTemplateBody = p.UsePreviousTemplate === 'true' ? oldTemplateBody : await this.templateBodyOf(p);
-    const newTemplate = parseTemplate(newTemplateBody);
-    const resolved = resolveParameters(newTemplate, queryList(p, 'Parameters'), oldParams);
-    if (resolved.missing.length) {
-      throw new AwsError(
-        'ValidationError',
-        `Parameters: [${resolved.missing.join(', ')}] must have values`,
-        400,
-      );
-    }
-    const changes = diffStack(parseTemplate(oldTemplateBody), newTemplate, oldParams, resolved.values);
+    const newOriginal = p.UsePreviousTemplate === 'true' ? current.original : await this.templateBodyOf(p);
+    const values = requireParameters(parseOrRefuse(newOriginal), queryList(p, 'Parameters'), oldParams);
+    const next = await this.prepare(String(stack.StackName), stackId, newOriginal, values);
+    const changes = diffStack(
+      parseTemplate(current.compiled),
+      parseTemplate(next.compiled),
+      oldParams,
+      values,
+    );
     if (changes.length === 0) throw new AwsError('ValidationError', 'No updates are to be performed.', 400);
     const scenario = this.take(String(stack.StackName));
     const now = Date.now();
     const before = await this.resources(stackId);
     let forwarded = false;
     if (!scenario?.fail) {
-      const response = await forward();
+      const response = await forward(encodeForm(withTemplate(p, next.compiled, values)));
       if (response.status !== 200) return response;
       forwarded = true;
+      this.templates.set(stackId, next);
     }
     const after = forwarded ? await this.resources(stackId) : before;
     const coupling = forwarded ? await this.couple(after, now) : undefined;
@@ -383,7 +443,7 @@ export class CloudFormationEngine implements CfnScenarios {
       forwarded,
       coupling,
     );
-    op.revert = { templateBody: oldTemplateBody, parameters: oldParams };
+    op.revert = { template: current, parameters: oldParams };
     op.previousOutputs = stack.Outputs;
     return queryResponse('cloudformation', 'UpdateStack', { StackId: stackId, OperationId: op.operationId });
   }
@@ -403,9 +463,12 @@ export class CloudFormationEngine implements CfnScenarios {
         400,
       );
     }
-    const scenario = this.take(String(stack.StackName));
+    let scenario = this.take(String(stack.StackName));
     const resources = (await this.resources(stackId)).reverse();
     const steps = resources.map((r) => ({ ...r, action: 'Remove' as const, replacement: false }));
+    // What AWS refuses to delete: an export another stack imports, a DB instance with deletion protection.
+    const refusal = (await this.exportInUse(stack)) ?? (await this.protectedDatabase(resources));
+    if (refusal && !scenario?.fail) scenario = { ...scenario, stack: String(stack.StackName), fail: refusal };
     const forwarded = !scenario?.fail;
     if (forwarded) {
       const response = await forward();
@@ -423,6 +486,49 @@ export class CloudFormationEngine implements CfnScenarios {
     op.snapshot = stack;
     if (forwarded) await this.ecs.sync();
     return queryResponse('cloudformation', 'DeleteStack', {});
+  }
+
+  /** The first export of `stack` another live stack imports, as the failure AWS reports for the delete. */
+  private async exportInUse(stack: Obj): Promise<{ logicalId: string; reason: string } | undefined> {
+    const outputs = (Array.isArray(stack.Outputs) ? stack.Outputs : []) as Obj[];
+    const exports = outputs.map((o) => o.ExportName).filter((n): n is string => typeof n === 'string');
+    if (exports.length === 0) return undefined;
+    for (const [stackId, template] of this.templates) {
+      if (stackId === stack.StackId) continue;
+      const used = exports.find((name) => template.imports.includes(name));
+      if (!used) continue;
+      const importer = await this.describeStack(stackId).catch(() => undefined);
+      if (!importer || String(importer.StackStatus) === 'DELETE_COMPLETE' || this.deletingOp(stackId))
+        continue;
+      return {
+        logicalId: String(stack.StackName),
+        reason: `Export ${used} cannot be deleted as it is in use by ${String(importer.StackName)}`,
+      };
+    }
+    return undefined;
+  }
+
+  /** An RDS DB instance of the stack with deletion protection on: its delete fails, and with it the stack's. */
+  private async protectedDatabase(
+    resources: Array<{ logicalId: string; type: string; physicalId: string }>,
+  ): Promise<{ logicalId: string; reason: string } | undefined> {
+    for (const r of resources) {
+      if (r.type !== 'AWS::RDS::DBInstance' || !r.physicalId) continue;
+      const described = await this.moto
+        .query('rds', 'DescribeDBInstances', { DBInstanceIdentifier: r.physicalId })
+        .catch(() => undefined);
+      const list = (described?.DBInstances ?? {}) as { DBInstance?: unknown };
+      const instances = (Array.isArray(list.DBInstance) ? list.DBInstance : [list.DBInstance]) as Array<
+        Obj | undefined
+      >;
+      if (instances.some((db) => String(db?.DeletionProtection) === 'true')) {
+        return {
+          logicalId: r.logicalId,
+          reason: `Resource handler returned message: "Cannot delete protected DB Instance, please disable deletion protection and try again. (Service: Rds, Status Code: 400, Request ID: ${randomUUID()})" (RequestToken: ${randomUUID()}, HandlerErrorCode: InvalidRequest)`,
+        };
+      }
+    }
+    return undefined;
   }
 
   private async onCreateChangeSet(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
@@ -444,20 +550,18 @@ export class CloudFormationEngine implements CfnScenarios {
           400,
         );
       }
-      const oldTemplateBody = await this.templateBody(stackId);
+      const current = await this.currentTemplate(stackId);
       const oldParams = parametersOf(stack);
-      const newTemplateBody =
-        p.UsePreviousTemplate === 'true' ? oldTemplateBody : await this.templateBodyOf(p);
-      const newTemplate = parseTemplate(newTemplateBody);
-      const resolved = resolveParameters(newTemplate, given, oldParams);
-      if (resolved.missing.length) {
-        throw new AwsError(
-          'ValidationError',
-          `Parameters: [${resolved.missing.join(', ')}] must have values`,
-          400,
-        );
-      }
-      const changes = diffStack(parseTemplate(oldTemplateBody), newTemplate, oldParams, resolved.values);
+      const newOriginal = p.UsePreviousTemplate === 'true' ? current.original : await this.templateBodyOf(p);
+      const values = requireParameters(parseOrRefuse(newOriginal), given, oldParams);
+      const next = await this.prepare(String(stack.StackName), stackId, newOriginal, values);
+      const resolved = { values };
+      const changes = diffStack(
+        parseTemplate(current.compiled),
+        parseTemplate(next.compiled),
+        oldParams,
+        values,
+      );
       if (changes.length === 0) {
         // AWS accepts the change set and fails it; moto would refuse the call (or crash).
         const id = `arn:aws:cloudformation:${this.region}:123456789012:changeSet/${name}/${randomUUID()}`;
@@ -480,10 +584,11 @@ export class CloudFormationEngine implements CfnScenarios {
         return queryResponse('cloudformation', 'CreateChangeSet', { Id: id, StackId: stackId });
       }
       const response = await forward(
-        Buffer.from(new URLSearchParams({ ...p, ChangeSetType: 'UPDATE' }).toString()),
+        encodeForm({ ...withTemplate(p, next.compiled, values), ChangeSetType: 'UPDATE' }),
       );
       if (response.status !== 200) return response;
       const result = resultOf(response, 'CreateChangeSet');
+      this.pendingTemplates.set(String(result.Id), next);
       this.changeSets.set(String(result.Id), {
         id: String(result.Id),
         name,
@@ -495,11 +600,13 @@ export class CloudFormationEngine implements CfnScenarios {
       });
       return response;
     }
-    const response = await forward();
+    const original = await this.templateBodyOf(p);
+    const values = requireParameters(parseOrRefuse(original), given, {});
+    const stored = await this.prepare(p.StackName ?? '', undefined, original, values);
+    const response = await forward(encodeForm(withTemplate(p, stored.compiled, values)));
     if (response.status !== 200) return response;
     const result = resultOf(response, 'CreateChangeSet');
-    const template = await this.templateOf(p);
-    const resolved = resolveParameters(template, given, {});
+    this.pendingTemplates.set(String(result.Id), stored);
     this.changeSets.set(String(result.Id), {
       id: String(result.Id),
       name,
@@ -507,7 +614,7 @@ export class CloudFormationEngine implements CfnScenarios {
       stackName: p.StackName ?? '',
       type: type === 'IMPORT' ? 'UPDATE' : 'CREATE',
       createdAt: Date.now(),
-      changes: diffStack(undefined, template, {}, resolved.values),
+      changes: diffStack(undefined, parseTemplate(stored.compiled), {}, values),
     });
     return response;
   }
@@ -620,7 +727,7 @@ export class CloudFormationEngine implements CfnScenarios {
     if (!isCreate) this.assertUpdatable(stack);
     const stackName = String(stack.StackName);
     const scenario = this.take(stackName);
-    const oldTemplateBody = isCreate ? '' : await this.templateBody(stackId);
+    const old = isCreate ? undefined : await this.currentTemplate(stackId);
     const oldParams = parametersOf(stack);
     const before = isCreate ? [] : await this.resources(stackId);
     let forwarded = false;
@@ -628,6 +735,8 @@ export class CloudFormationEngine implements CfnScenarios {
       const response = await forward();
       if (response.status !== 200) return response;
       forwarded = true;
+      const applied = this.pendingTemplates.get(changeSetId);
+      if (applied) this.templates.set(stackId, applied);
     }
     const after = forwarded ? await this.resources(stackId) : before;
     let changes = cs?.changes;
@@ -656,8 +765,8 @@ export class CloudFormationEngine implements CfnScenarios {
       coupling,
     );
     op.changeSetId = changeSetId;
-    if (!isCreate) {
-      op.revert = { templateBody: oldTemplateBody, parameters: oldParams };
+    if (old) {
+      op.revert = { template: old, parameters: oldParams };
       op.previousOutputs = stack.Outputs;
     }
     if (isCreate && !forwarded) {
@@ -727,10 +836,9 @@ export class CloudFormationEngine implements CfnScenarios {
     }
     const result = resultOf(response, 'DescribeStacks');
     const stacks = (Array.isArray(result.Stacks) ? result.Stacks : []) as Obj[];
-    return queryResponse('cloudformation', 'DescribeStacks', {
-      ...result,
-      Stacks: stacks.map((s) => this.overlay(s)),
-    });
+    const shown: Obj[] = [];
+    for (const stack of stacks) shown.push(await this.routeOutputs(this.overlay(stack)));
+    return queryResponse('cloudformation', 'DescribeStacks', { ...result, Stacks: shown });
   }
 
   private async onListStacks(forward: Forward): Promise<LayerResponse> {
@@ -936,15 +1044,54 @@ export class CloudFormationEngine implements CfnScenarios {
     op.finalStatus = 'UPDATE_ROLLBACK_COMPLETE';
     op.fail = { logicalId: op.stackName, reason: 'Stack update cancelled' };
     if (op.forwarded && op.revert) {
-      const form: Record<string, string> = { StackName: stackId, TemplateBody: op.revert.templateBody };
-      Object.entries(op.revert.parameters).forEach(([key, value], i) => {
-        form[`Parameters.member.${i + 1}.ParameterKey`] = key;
-        form[`Parameters.member.${i + 1}.ParameterValue`] = value;
-      });
-      await this.moto.query('cloudformation', 'UpdateStack', form).catch(() => undefined);
+      await this.revertInMoto(stackId, op.revert);
       await this.ecs.sync();
     }
     return queryResponse('cloudformation', 'CancelUpdateStack', {});
+  }
+
+  /** The template the user sent (moto holds the compiled copy). */
+  private async onGetTemplate(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    let stored: StoredTemplate | undefined;
+    if (p.ChangeSetName) {
+      const cs = this.findChangeSet(p.ChangeSetName, p.StackName);
+      stored = cs ? this.pendingTemplates.get(cs.id) : undefined;
+    } else if (p.StackName) {
+      const deleting = this.deletingOp(p.StackName);
+      const stackId = deleting
+        ? deleting.stackId
+        : await this.describeStack(p.StackName).then(
+            (s) => String(s.StackId),
+            () => undefined,
+          );
+      stored = stackId ? this.templates.get(stackId) : undefined;
+    }
+    if (!stored) return forward();
+    return queryResponse('cloudformation', 'GetTemplate', {
+      TemplateBody: stored.original,
+      StagesAvailable: ['Original', 'Processed'],
+    });
+  }
+
+  /**
+   * GetTemplateSummary / ValidateTemplate read the template the user sent, in its long JSON form (moto's
+   * YAML reader mis-reads nested short-form tags).
+   */
+  private async onReadTemplate(p: Record<string, string>, forward: Forward): Promise<LayerResponse> {
+    let body: string | undefined;
+    if (p.TemplateBody || p.TemplateURL) body = await this.templateBodyOf(p);
+    else if (p.StackName) {
+      const stackId = await this.describeStack(p.StackName).then(
+        (s) => String(s.StackId),
+        () => undefined,
+      );
+      body = stackId ? this.templates.get(stackId)?.original : undefined;
+    }
+    if (body === undefined) return forward();
+    const form: Record<string, string> = { ...p, TemplateBody: JSON.stringify(parseOrRefuse(body)) };
+    delete form.TemplateURL;
+    delete form.StackName;
+    return forward(encodeForm(form));
   }
 
   private async onUpdateTerminationProtection(p: Record<string, string>): Promise<LayerResponse> {
@@ -991,7 +1138,7 @@ export class CloudFormationEngine implements CfnScenarios {
     const list = this.ops.get(stackId) ?? [];
     list.push(op);
     this.ops.set(stackId, list);
-    if (fail && !steps.some((s) => s.logicalId === fail.logicalId)) {
+    if (fail && fail.logicalId !== stackName && !steps.some((s) => s.logicalId === fail.logicalId)) {
       // The failing resource is one the operation touches.
       steps.push({
         logicalId: fail.logicalId,
@@ -1237,6 +1384,13 @@ export class CloudFormationEngine implements CfnScenarios {
       t0,
       'User Initiated',
     );
+    if (fail && fail.logicalId === op.stackName) {
+      // Refused as a whole (an export in use): no resource is touched.
+      op.failedAt = t0 + d;
+      this.ev(op, op.operationId, STACK_TYPE, op.stackName, op.stackId, 'DELETE_FAILED', t0 + d, fail.reason);
+      op.finalStatus = 'DELETE_FAILED';
+      return;
+    }
     const gap = steps.length ? (d * 0.9) / (steps.length * 2) : 0;
     for (const [i, step] of steps.entries()) {
       const at = t0 + d * 0.05 + i * 2 * gap;
@@ -1352,6 +1506,40 @@ export class CloudFormationEngine implements CfnScenarios {
     return out;
   }
 
+  /**
+   * A stack whose load balancers a test routed to a local server: its outputs name that server's host and
+   * port wherever they name a load balancer's DNS name (see routeLoadBalancer).
+   */
+  private async routeOutputs(stack: Obj): Promise<Obj> {
+    const route = this.loadBalancerRoutes.get(String(stack.StackName));
+    const outputs = (Array.isArray(stack.Outputs) ? stack.Outputs : []) as Obj[];
+    if (!route || outputs.length === 0) return stack;
+    const names: string[] = [];
+    try {
+      for (const r of await this.resources(String(stack.StackId))) {
+        if (r.type !== LOAD_BALANCER_TYPE || !r.physicalId) continue;
+        const described = await this.moto.query('elasticloadbalancing', 'DescribeLoadBalancers', {
+          'LoadBalancerArns.member.1': r.physicalId,
+        });
+        for (const lb of (Array.isArray(described.LoadBalancers) ? described.LoadBalancers : []) as Obj[]) {
+          if (lb.DNSName) names.push(String(lb.DNSName));
+        }
+      }
+    } catch {
+      return stack; // the stack is going away
+    }
+    if (names.length === 0) return stack;
+    const local = route.host;
+    return {
+      ...stack,
+      Outputs: outputs.map((o) => {
+        let value = String(o.OutputValue ?? '');
+        for (const name of names) value = value.split(name).join(local);
+        return { ...o, OutputValue: value };
+      }),
+    };
+  }
+
   // ------------------------------------------------------------------------------------------ moto reads
 
   private async describeStack(nameOrId: string): Promise<Obj> {
@@ -1374,19 +1562,54 @@ export class CloudFormationEngine implements CfnScenarios {
     }));
   }
 
-  private async templateBody(stackId: string): Promise<string> {
+  /** The stack's template: the layer's record, or moto's (a stack seeded behind the layer). */
+  private async currentTemplate(stackId: string): Promise<StoredTemplate> {
+    const known = this.templates.get(stackId);
+    if (known) return known;
     const result = await this.moto.query('cloudformation', 'GetTemplate', { StackName: stackId });
-    return String(result.TemplateBody ?? '');
+    const body = String(result.TemplateBody ?? '');
+    return { original: body, compiled: body, imports: [] };
+  }
+
+  /** Compiles a template for moto (see compile.ts) with these parameter values. */
+  private async prepare(
+    stackName: string,
+    stackId: string | undefined,
+    original: string,
+    parameters: Record<string, string>,
+  ): Promise<StoredTemplate> {
+    const compiled = compileTemplate(original, {
+      region: this.region,
+      accountId: ACCOUNT_ID,
+      stackName,
+      stackId,
+      parameters,
+      availabilityZones: await this.zones(),
+    });
+    return { original, compiled: compiled.body, imports: compiled.imports };
+  }
+
+  /** What Fn::GetAZs answers: the region's zones as EC2 lists them. */
+  private async zones(): Promise<string[]> {
+    if (this.availabilityZones) return this.availabilityZones;
+    let zones: string[] = [];
+    try {
+      const result = await this.moto.query('ec2', 'DescribeAvailabilityZones', {});
+      const info = (result.availabilityZoneInfo ?? {}) as { item?: unknown };
+      const items = (Array.isArray(info.item) ? info.item : info.item ? [info.item] : []) as Obj[];
+      zones = items.map((z) => String(z.zoneName)).filter((z) => z.startsWith(this.region));
+    } catch {
+      // fall back below
+    }
+    if (zones.length === 0) zones = ['a', 'b', 'c'].map((z) => `${this.region}${z}`);
+    this.availabilityZones = zones.sort();
+    return this.availabilityZones;
   }
 
   private async templateBodyOf(p: Record<string, string>): Promise<string> {
     if (p.TemplateBody) return p.TemplateBody;
     if (p.TemplateURL) return this.fetchTemplateUrl(p.TemplateURL);
     throw new AwsError('ValidationError', 'Either Template URL or Template Body must be specified.', 400);
-  }
-
-  private async templateOf(p: Record<string, string>): Promise<Template> {
-    return parseTemplate(await this.templateBodyOf(p));
   }
 
   /** TemplateURL objects live in moto's S3 (https://BUCKET.s3.amazonaws.com/KEY or path style). */
@@ -1419,6 +1642,75 @@ function resultOf(response: LayerResponse, action: string): Obj {
   const parsed = parseXml(response.body.toString());
   const root = (parsed[`${action}Response`] ?? {}) as Obj;
   return (fromQueryShape(root[`${action}Result`] ?? {}) ?? {}) as Obj;
+}
+
+/** A template body as CloudFormation reads it, or the ValidationError it answers. */
+function parseOrRefuse(body: string): Template {
+  let template: Template;
+  try {
+    template = parseTemplate(body);
+  } catch (error) {
+    throw new AwsError(
+      'ValidationError',
+      `Template format error: ${(error as Error).message.split('\n')[0]}`,
+      400,
+    );
+  }
+  if (!template || typeof template !== 'object' || Array.isArray(template)) {
+    throw new AwsError('ValidationError', 'Template format error: unsupported structure.', 400);
+  }
+  return template;
+}
+
+/** Every parameter's value, or the ValidationError AWS answers for missing and undeclared ones. */
+function requireParameters(
+  template: Template,
+  given: Array<Record<string, string>>,
+  previous: Record<string, string>,
+): Record<string, string> {
+  const declared = template.Parameters ?? {};
+  const unknown = given.map((g) => g.ParameterKey ?? '').filter((key) => !(key in declared));
+  if (unknown.length) {
+    throw new AwsError(
+      'ValidationError',
+      `Parameters: [${unknown.join(', ')}] do not exist in the template`,
+      400,
+    );
+  }
+  const resolved = resolveParameters(template, given, previous);
+  if (resolved.missing.length) {
+    throw new AwsError(
+      'ValidationError',
+      `Parameters: [${resolved.missing.join(', ')}] must have values`,
+      400,
+    );
+  }
+  return resolved.values;
+}
+
+/**
+ * A request's form with the compiled template in place of the user's (TemplateBody, URL or previous) and
+ * every parameter's value spelled out: moto takes a UsePreviousValue as the typed value it stored (30, not
+ * '30') and then sees a change in every Number parameter kept.
+ */
+function withTemplate(
+  p: Record<string, string>,
+  compiled: string,
+  values: Record<string, string>,
+): Record<string, string> {
+  const form: Record<string, string> = { ...p, TemplateBody: compiled };
+  delete form.TemplateURL;
+  delete form.UsePreviousTemplate;
+  for (const key of Object.keys(form)) if (key.startsWith('Parameters.')) delete form[key];
+  Object.entries(values).forEach(([key, value], i) => {
+    form[`Parameters.member.${i + 1}.ParameterKey`] = key;
+    form[`Parameters.member.${i + 1}.ParameterValue`] = value;
+  });
+  return form;
+}
+
+function encodeForm(form: Record<string, string>): Buffer {
+  return Buffer.from(new URLSearchParams(form).toString());
 }
 
 function parametersOf(stack: Obj): Record<string, string> {

@@ -205,6 +205,7 @@ export class EcsEngine implements EcsScenarios {
     return this.mutex.run(async () => {
       await this.advance();
       const clusters = await this.moto.json<{ clusterArns: string[] }>('ecs', 'ListClusters', {});
+      const active = new Set<string>();
       for (const clusterArn of clusters.clusterArns ?? []) {
         const list = await this.moto.json<{ serviceArns: string[] }>('ecs', 'ListServices', {
           cluster: clusterArn,
@@ -216,9 +217,20 @@ export class EcsEngine implements EcsScenarios {
             services: arns.slice(i, i + 10),
           });
           for (const service of described.services ?? []) {
-            if (service.status === 'ACTIVE') await this.syncService(service, false);
+            if (service.status !== 'ACTIVE') continue;
+            active.add(String(service.serviceArn));
+            await this.syncService(service, false);
           }
         }
+      }
+      // Deleted behind ECS's API (a CloudFormation stack deletion): ECS stops the service's tasks.
+      const now = Date.now();
+      for (const [arn, svc] of this.services) {
+        if (active.has(arn)) continue;
+        svc.deleted = true;
+        for (const dep of svc.deps)
+          for (const task of dep.tasks) this.stopTask(task, now, 'ServiceSchedulerInitiated');
+        this.services.delete(arn);
       }
     });
   }

@@ -23,6 +23,7 @@ export {
   type SeededService,
   type SeededStackService,
   type SeedStackManagedServiceOptions,
+  seedCertificate,
   seedEcsService,
   seedStackManagedService,
   stackManagedServiceTemplate,
@@ -112,6 +113,9 @@ export async function startLocalAws(opts: { region?: string } = {}): Promise<Loc
   control(
     '/_local/cloudformation/next-operation',
     (body: Parameters<CloudFormationEngine['nextOperation']>[0]) => cloudformation.nextOperation(body),
+  );
+  control('/_local/cloudformation/route-load-balancer', (body: { stack: string; url: string }) =>
+    cloudformation.routeLoadBalancer(body),
   );
   control('/_local/cloudformation/operations', (body: { stack: string }) => ({
     operations: cloudformation.operations(body.stack),

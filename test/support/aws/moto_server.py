@@ -17,6 +17,22 @@ where moto diverges from AWS's API reference:
    and a change set computed from parameter changes alone lists no changes.
 7. Executing a change set leaves the stack's outputs and exports as they were before (a CREATE change set
    leaves a stack without outputs), and UpdateStack leaves its exports as they were.
+8. A CREATE change set builds its new stack without the region's exports, so Fn::ImportValue fails when it
+   is executed (CreateStack has them).
+9. CloudFormation's AWS::RDS::DBInstance: the port defaults to 3306 whatever the engine (PostgreSQL is
+   5432), ManageMasterUserPassword, VPCSecurityGroups and DeletionProtection are dropped (no RDS-managed
+   secret, so `MasterUserSecret.SecretArn` cannot be read; the default security group; never protected),
+   the managed secret's username is always "admin", and an update is never applied; Ref to an
+   AWS::RDS::DBParameterGroup yields moto's object instead of the group name (and the DB instance then
+   crashes on it).
+10. A stack update that modifies a resource moto cannot update (no update handler: log groups, IAM roles,
+    wait condition handles…) drops it from the stack, and every resource referring to it then fails with
+    "Fn::GetAtt references undefined resource". AWS updates it in place; moto keeps it as it was.
+11. Deleting a stack leaves behind every resource whose type has no delete handler in moto (ECS services,
+    clusters and task definitions; NAT gateways, internet gateways and their attachments, route tables,
+    routes, subnet associations, Elastic IPs, VPC endpoints, flow logs; ELB target groups and listeners),
+    a stopped awsvpc task keeps its network interface, and a deleted service keeps its tasks running: the
+    VPC can then never be deleted ("has dependencies").
 """
 
 import os
@@ -29,9 +45,20 @@ from typing import Any
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing as cfn_parsing
 from moto.ec2 import utils as ec2_utils
+from moto.ec2.models import ec2_backends
 from moto.ec2.models import elastic_network_interfaces as ec2_eni
+from moto.ec2.models import flow_logs as ec2_flow_logs
+from moto.ec2.models import internet_gateways as ec2_igw
+from moto.ec2.models import nat_gateways as ec2_nat
+from moto.ec2.models import route_tables as ec2_route_tables
+from moto.ec2.models import subnets as ec2_subnets
+from moto.ec2.models import vpcs as ec2_vpcs
+from moto.ec2.models import vpn_gateway as ec2_vpn_gateway
+from moto.ec2.models import elastic_ip_addresses as ec2_eip
+from moto.elbv2 import models as elbv2_models
 from moto.ecs import models as ecs_models
 from moto.ecs import responses as ecs_responses
+from moto.rds import models as rds_models
 
 DEFAULT_DEPLOYMENT_CONFIGURATION = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
@@ -385,6 +412,309 @@ def _patched_update_stack(self: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 cfn_models.CloudFormationBackend.update_stack = _patched_update_stack  # type: ignore[method-assign]
+
+
+# 8. CREATE change sets see the region's exports.
+_create_change_set = cfn_models.CloudFormationBackend.create_change_set
+
+
+def _patched_create_change_set(self: Any, *args: Any, **kwargs: Any) -> Any:
+    result = _create_change_set(self, *args, **kwargs)
+    change_set_id, stack_id = result
+    stack = self.stacks.get(stack_id)
+    if stack is not None:
+        stack.cross_stack_resources = self.exports
+        stack.resource_map.cross_stack_resources = self.exports
+    return result
+
+
+cfn_models.CloudFormationBackend.create_change_set = _patched_create_change_set  # type: ignore[method-assign]
+
+
+# 9. AWS::RDS::DBInstance as AWS creates it.
+_db_instance_create = rds_models.DBInstance.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+@classmethod  # type: ignore[misc]
+def _patched_db_instance_create(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                region_name: str, **kwargs: Any) -> Any:
+    properties = cloudformation_json.get("Properties", {})
+    engine = str(properties.get("Engine", ""))
+    if properties.get("Port") is None and engine:
+        # AWS's default port is the engine's (moto: 3306 for every engine).
+        properties = {**properties, "Port": rds_models.DBInstance.default_port(engine)}
+    if isinstance(properties.get("DBParameterGroupName"), rds_models.DBParameterGroup):
+        properties = {**properties, "DBParameterGroupName": properties["DBParameterGroupName"].name}
+    if isinstance(properties.get("DBSubnetGroupName"), str):
+        backend = rds_models.rds_backends[account_id][region_name]
+        properties = {**properties, "DBSubnetGroupName": backend.subnet_groups[properties["DBSubnetGroupName"]]}
+    if properties.get("VPCSecurityGroups") and not properties.get("VpcSecurityGroupIds"):
+        properties = {**properties, "VpcSecurityGroupIds": list(properties["VPCSecurityGroups"])}
+    database = _db_instance_create(cls, resource_name, {**cloudformation_json, "Properties": properties},
+                                   account_id, region_name, **kwargs)
+    database.deletion_protection = _truthy(properties.get("DeletionProtection", False))
+    if _truthy(properties.get("ManageMasterUserPassword")) and not hasattr(database, "master_user_secret"):
+        database.manage_master_user_password = True
+        database.master_user_secret = rds_models.MasterUserSecret(
+            database, properties.get("MasterUserSecret", {}).get("KmsKeyId")
+        )
+    return database
+
+
+@classmethod  # type: ignore[misc]
+def _patched_db_instance_update(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+                                account_id: str, region_name: str) -> Any:
+    """The properties RDS modifies in place; one that needs a new instance is not modelled."""
+    properties = cloudformation_json.get("Properties", {})
+    database = original_resource
+    wanted = properties.get("DBInstanceIdentifier")
+    if (wanted and str(wanted).lower() != database.db_instance_identifier.lower()) or (
+        properties.get("Engine") and properties["Engine"] != database.engine
+    ):
+        raise NotImplementedError("replacing an RDS DB instance is not supported")
+    if "DeletionProtection" in properties:
+        database.deletion_protection = _truthy(properties["DeletionProtection"])
+    if "MultiAZ" in properties:
+        database.multi_az = _truthy(properties["MultiAZ"])
+    if properties.get("DBInstanceClass"):
+        database.db_instance_class = properties["DBInstanceClass"]
+    if properties.get("AllocatedStorage") is not None:
+        database.allocated_storage = int(properties["AllocatedStorage"])
+    if properties.get("BackupRetentionPeriod") is not None:
+        database.backup_retention_period = int(properties["BackupRetentionPeriod"])
+    if properties.get("EngineVersion"):
+        database.engine_version = str(properties["EngineVersion"])
+    group = properties.get("DBParameterGroupName")
+    if group is not None:
+        database.db_parameter_group_name = group.name if isinstance(group, rds_models.DBParameterGroup) else group
+    return database
+
+
+rds_models.DBInstance.update_from_cloudformation_json = _patched_db_instance_update  # type: ignore[method-assign]
+
+
+rds_models.DBInstance.create_from_cloudformation_json = _patched_db_instance_create  # type: ignore[method-assign]
+
+_db_instance_attribute = rds_models.DBInstance.get_cfn_attribute
+
+
+def _patched_db_instance_attribute(self: Any, attribute_name: str) -> Any:
+    if attribute_name == "MasterUserSecret.SecretArn" and getattr(self, "master_user_secret", None):
+        return self.master_user_secret.secret_arn
+    if attribute_name == "Endpoint.Port":
+        return str(self.port)
+    if attribute_name == "DBInstanceArn":
+        return self.db_instance_arn
+    return _db_instance_attribute(self, attribute_name)
+
+
+rds_models.DBInstance.get_cfn_attribute = _patched_db_instance_attribute  # type: ignore[method-assign]
+
+
+def _patched_secret_string(self: Any) -> str:
+    import json
+    import secrets
+
+    username = getattr(self.resource, "master_username", None) or "admin"
+    return json.dumps({"username": username, "password": secrets.token_urlsafe(24)})
+
+
+rds_models.MasterUserSecret._generate_secret_string = _patched_secret_string  # type: ignore[method-assign]
+
+
+def _parameter_group_physical_id(self: Any) -> str:
+    return self.name
+
+
+rds_models.DBParameterGroup.physical_resource_id = property(_parameter_group_physical_id)  # type: ignore[assignment]
+
+
+# 10. Resources moto cannot update stay in the stack (unchanged) instead of vanishing.
+_parse_and_update_resource = cfn_parsing.parse_and_update_resource
+
+
+def _patched_parse_and_update_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                       account_id: str, region_name: str) -> Any:
+    updated = _parse_and_update_resource(logical_id, resource_json, resources_map, account_id, region_name)
+    if updated is None:
+        return resources_map._parsed_resources.get(logical_id)
+    return updated
+
+
+cfn_parsing.parse_and_update_resource = _patched_parse_and_update_resource
+
+
+# 11. Deleting what a stack created; tasks release their network interfaces.
+def _release_task_interfaces(backend: Any, task: Any) -> None:
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    for attachment in getattr(task, "attachments", []) or []:
+        for detail in attachment.get("details", []):
+            if detail.get("name") == "networkInterfaceId" and detail.get("value") in ec2.enis:
+                ec2.delete_network_interface(detail["value"])
+        if attachment.get("type") == "ElasticNetworkInterface":
+            attachment["status"] = "DELETED"
+
+
+_stop_task = ecs_models.EC2ContainerServiceBackend.stop_task
+
+
+def _patched_stop_task(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+    task = _stop_task(self, cluster_str, task_str, reason)
+    _release_task_interfaces(self, task)
+    return task
+
+
+ecs_models.EC2ContainerServiceBackend.stop_task = _patched_stop_task  # type: ignore[method-assign]
+
+_delete_service = ecs_models.EC2ContainerServiceBackend.delete_service
+
+
+def _patched_delete_service(self: Any, cluster_name: str, service_name: str, force: bool) -> Any:
+    service = _delete_service(self, cluster_name, service_name, force)
+    cluster = self._get_cluster(cluster_name)
+    for task in list((self.tasks.get(cluster.name) or {}).values()):
+        if task.group == f"service:{service.name}" and task.desired_status != "STOPPED":
+            self.stop_task(cluster.name, task.task_arn, "Service deleted")
+    return service
+
+
+ecs_models.EC2ContainerServiceBackend.delete_service = _patched_delete_service  # type: ignore[method-assign]
+
+
+def _delete_ecs_service(self: Any, account_id: str, region_name: str) -> None:
+    backend = ecs_models.ecs_backends[account_id][region_name]
+    cluster_name = self.cluster_arn.split("/")[-1]
+    backend.delete_service(cluster_name, self.name, force=True)
+
+
+def _delete_ecs_cluster(self: Any, account_id: str, region_name: str) -> None:
+    ecs_models.ecs_backends[account_id][region_name].delete_cluster(self.name)
+
+
+def _delete_ecs_task_definition(self: Any, account_id: str, region_name: str) -> None:
+    backend = ecs_models.ecs_backends[account_id][region_name]
+    if self.status == "ACTIVE":
+        backend.deregister_task_definition(self.arn)
+
+
+ecs_models.Service.delete = _delete_ecs_service  # type: ignore[attr-defined]
+ecs_models.Cluster.delete = _delete_ecs_cluster  # type: ignore[attr-defined]
+ecs_models.TaskDefinition.delete = _delete_ecs_task_definition  # type: ignore[attr-defined]
+
+
+def _delete_nat_gateway_resource(self: Any, account_id: str, region_name: str) -> None:
+    self.ec2_backend.delete_nat_gateway(self.id)
+
+
+_delete_nat_gateway = ec2_nat.NatGatewayBackend.delete_nat_gateway
+
+
+def _patched_delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
+    nat = _delete_nat_gateway(self, nat_gateway_id)
+    eni = getattr(nat, "_eni", None)
+    if eni is not None and eni.id in self.enis:
+        for address in self.addresses:
+            if address.eni is eni:
+                address.eni = None
+                address.association_id = None
+        self.delete_network_interface(eni.id)
+    return nat
+
+
+ec2_nat.NatGateway.delete = _delete_nat_gateway_resource  # type: ignore[attr-defined]
+ec2_nat.NatGatewayBackend.delete_nat_gateway = _patched_delete_nat_gateway  # type: ignore[method-assign]
+
+
+def _ec2(account_id: str, region_name: str) -> Any:
+    return ec2_backends[account_id][region_name]
+
+
+def _delete_igw(self: Any, account_id: str, region_name: str) -> None:
+    _ec2(account_id, region_name).delete_internet_gateway(self.id)
+
+
+def _delete_gateway_attachment(self: Any, account_id: str, region_name: str) -> None:
+    backend = _ec2(account_id, region_name)
+    if str(self.gateway_id).startswith("igw-"):
+        backend.detach_internet_gateway(self.gateway_id, self.vpc_id)
+    else:
+        backend.detach_vpn_gateway(self.gateway_id, self.vpc_id)
+
+
+def _delete_route_table(self: Any, account_id: str, region_name: str) -> None:
+    _ec2(account_id, region_name).delete_route_table(self.id)
+
+
+def _delete_route(self: Any, account_id: str, region_name: str) -> None:
+    _ec2(account_id, region_name).delete_route(self.route_table.id, self.destination_cidr_block)
+
+
+def _delete_subnet_association(self: Any, account_id: str, region_name: str) -> None:
+    backend = _ec2(account_id, region_name)
+    backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+    table = backend.route_tables.get(self.route_table_id)
+    if table is not None:
+        for association_id, subnet_id in list(table._associations.items()):
+            if subnet_id == self.subnet_id:
+                table._associations.pop(association_id, None)
+
+
+def _delete_eip(self: Any, account_id: str, region_name: str) -> None:
+    backend = _ec2(account_id, region_name)
+    if self.allocation_id:
+        backend.release_address(allocation_id=self.allocation_id)
+    else:
+        backend.release_address(address=self.public_ip)
+
+
+def _delete_vpc_endpoint(self: Any, account_id: str, region_name: str) -> None:
+    _ec2(account_id, region_name).delete_vpc_endpoints([self.id])
+
+
+def _delete_flow_log(self: Any, account_id: str, region_name: str) -> None:
+    _ec2(account_id, region_name).delete_flow_logs([self.id])
+
+
+def _delete_target_group(self: Any, account_id: str, region_name: str) -> None:
+    elbv2_models.elbv2_backends[account_id][region_name].delete_target_group(self.arn)
+
+
+def _delete_listener(self: Any, account_id: str, region_name: str) -> None:
+    elbv2_models.elbv2_backends[account_id][region_name].delete_listener(self.arn)
+
+
+def _gone_is_deleted(delete: Any) -> Any:
+    """Moto deletes a stack's resources in any order: what went with its parent (a route with its route
+    table) is deleted, as CloudFormation sees it."""
+
+    def run(self: Any, account_id: str, region_name: str) -> None:
+        try:
+            delete(self, account_id, region_name)
+        except Exception as error:  # noqa: BLE001 - moto's not-found errors have no common base
+            text = f"{type(error).__name__} {error}"
+            if "NotFound" not in text and "does not exist" not in text:
+                raise
+
+    return run
+
+
+for _model, _delete in [
+    (ec2_igw.InternetGateway, _delete_igw),
+    (ec2_vpn_gateway.VPCGatewayAttachment, _delete_gateway_attachment),
+    (ec2_route_tables.RouteTable, _delete_route_table),
+    (ec2_route_tables.Route, _delete_route),
+    (ec2_subnets.SubnetRouteTableAssociation, _delete_subnet_association),
+    (ec2_eip.ElasticAddress, _delete_eip),
+    (ec2_vpcs.VPCEndPoint, _delete_vpc_endpoint),
+    (ec2_flow_logs.FlowLogs, _delete_flow_log),
+    (elbv2_models.FakeTargetGroup, _delete_target_group),
+    (elbv2_models.FakeListener, _delete_listener),
+]:
+    _model.delete = _gone_is_deleted(_delete)  # type: ignore[attr-defined]
 
 
 def _exit_with_parent() -> None:

@@ -279,3 +279,15 @@ export async function seedStackManagedService(
     logStreamPrefix: LOG_STREAM_PREFIX,
   };
 }
+
+/**
+ * An ACM certificate for `domainName`, as the account has it before a stack's HTTPS listener names it
+ * (ELB refuses a listener whose certificate does not exist). Returns its ARN.
+ */
+export async function seedCertificate(aws: LocalAws, domainName: string): Promise<string> {
+  const response = await motoOf(aws).json<{ CertificateArn: string }>('acm', 'RequestCertificate', {
+    DomainName: domainName,
+    ValidationMethod: 'DNS',
+  });
+  return response.CertificateArn;
+}

@@ -13,7 +13,11 @@ export interface Template {
 
 const SCALAR_FUNCTIONS: Record<string, (value: string) => unknown> = {
   '!Ref': (v) => ({ Ref: v }),
-  '!GetAtt': (v) => ({ 'Fn::GetAtt': v.split('.', 2) }),
+  // `!GetAtt Db.Endpoint.Address` names resource Db and attribute Endpoint.Address: split at the first dot.
+  '!GetAtt': (v) => {
+    const dot = v.indexOf('.');
+    return { 'Fn::GetAtt': dot < 0 ? [v] : [v.slice(0, dot), v.slice(dot + 1)] };
+  },
   '!Condition': (v) => ({ Condition: v }),
 };
 const FUNCTIONS = [
@@ -35,6 +39,13 @@ const FUNCTIONS = [
   'GetAtt',
   'ToJsonString',
   'Length',
+  // Rules-only functions
+  'Contains',
+  'EachMemberEquals',
+  'EachMemberIn',
+  'RefAll',
+  'ValueOf',
+  'ValueOfAll',
 ];
 
 interface JsonNode {

@@ -16,6 +16,7 @@ export const JSON_TARGETS: Record<string, string> = {
   ecs: 'AmazonEC2ContainerServiceV20141113',
   ecr: 'AmazonEC2ContainerRegistry_V20150921',
   logs: 'Logs_20140328',
+  acm: 'CertificateManager',
 };
 
 /** Query API versions. */
@@ -23,6 +24,8 @@ export const QUERY_VERSIONS: Record<string, string> = {
   cloudformation: '2010-05-15',
   sts: '2011-06-15',
   ec2: '2016-11-15',
+  elasticloadbalancing: '2015-12-01',
+  rds: '2014-10-31',
 };
 
 const TARGET_SERVICES: Record<string, string> = Object.fromEntries(
