@@ -98,8 +98,9 @@ describe('ECS rollouts', () => {
         running: primary.runningCount!,
         deployments: s.deployments!.length,
       });
-      return primary.rolloutState === 'COMPLETED' ? s : undefined;
-    }, 'the rollout to complete');
+      // The old deployment is retired as the new one completes (the same poll or the next).
+      return primary.rolloutState === 'COMPLETED' && s.deployments!.length === 1 ? s : undefined;
+    }, 'the rollout to complete and the old deployment to be retired');
 
     expect(seen[0]).toMatchObject({ state: 'IN_PROGRESS', deployments: 2 });
     expect(seen.some((s) => s.state === 'IN_PROGRESS' && s.pending > 0)).toBe(true);

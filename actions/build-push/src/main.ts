@@ -201,9 +201,51 @@ export async function run(): Promise<void> {
         },
       );
     }
+    // A re-run of the same commit: every tag is the commit SHA and already names one image in an immutable
+    // repository. That image was built from this very commit, so it is reused (re-running a step is safe);
+    // any other existing immutable tag is an error.
+    const sha = process.env.GITHUB_SHA;
+    const rerunOfCommit = Boolean(sha) && inputs.tags.every((tag) => tag === sha);
     for (const tag of inputs.tags) {
       if (!ecr.isTagImmutable(repository, tag)) continue;
       const existing = await ecr.findImageByTag(region, repository.name, tag);
+      if (existing && rerunOfCommit) {
+        const immutableRef = `${login.registry}/${repository.name}@${existing.digest}`;
+        const references = [`${login.registry}/${repository.name}:${tag}`];
+        log.notice(
+          `Tag ${tag} (this commit) already exists in immutable repository ${repository.name}: reusing ${immutableRef} (pushed at ${existing.pushedAt?.toISOString() ?? 'an unknown time'}) instead of building it again`,
+        );
+        setOutputs({
+          image: immutableRef,
+          digest: existing.digest,
+          registry: login.registry,
+          tags: JSON.stringify(references),
+          'image-uri': references[0],
+        });
+        const scan =
+          inputs.scan === 'wait'
+            ? await waitForScans(ecr, inputs, region, repository, existing.digest, signal)
+            : undefined;
+        await appendSummary(
+          renderSummary({
+            pushed: true,
+            repository: inputs.repository,
+            repositoryInfo: repository,
+            keepImages: inputs.keepImages,
+            image: immutableRef,
+            digest: existing.digest,
+            registry: login.registry,
+            tags: references,
+            platforms: inputs.platforms,
+            cache,
+            buildMs: 0,
+            totalMs: Date.now() - startedAt,
+            scan,
+          }),
+        );
+        if (scan?.failure) throw scan.failure;
+        return;
+      }
       if (existing) {
         throw new ActionError(
           `tag ${tag} already exists in immutable repository ${repository.name} (pushed at ${existing.pushedAt?.toISOString() ?? 'an unknown time'}, digest ${existing.digest}): use a new tag (e.g. the commit SHA) or delete the image`,

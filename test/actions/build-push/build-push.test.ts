@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, type ScanFinding, startLocalAws } from '../../support/aws/index.js';
-import { type ActionRun, type RunOptions, runAction } from '../../support/harness.js';
+import { type ActionRun, githubEnv, type RunOptions, runAction } from '../../support/harness.js';
 
 const STAND_IN = resolve(fileURLToPath(import.meta.url), '../fixtures/docker');
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -352,6 +352,18 @@ describe('build-push: immutable tags', () => {
       'DescribeImages',
     ]);
     expect(run.docker.map((c) => c.argv[0])).toEqual(['buildx']); // no login, no build
+  });
+
+  it('reuses the image when a re-run of the same commit finds its SHA tag already pushed', async () => {
+    await createRepository('notes');
+    const sha = githubEnv('/tmp', '/tmp').GITHUB_SHA ?? '';
+    const existing = await aws.ecr.pushImage({ repository: 'notes', tag: sha });
+    const run = await build({ tags: undefined, cache: 'none' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.image).toBe(`${REGISTRY}/notes@${existing.digest}`);
+    expect(run.outputs.digest).toBe(existing.digest);
+    expect(run.annotations.some((a) => a.level === 'notice' && a.message.includes('reusing'))).toBe(true);
+    expect(run.docker.map((c) => c.argv[0])).toEqual(['buildx']); // the version check only: nothing rebuilt
   });
 
   it('maps the push-time refusal (another job pushed the tag meanwhile)', async () => {
