@@ -3,11 +3,10 @@
 // Parses the inputs once, then hands over to actions/lib/environment (loaded only once they are valid).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveRegion } from '../actions/lib/aws.js';
+import { readRegion } from '../actions/lib/aws.js';
 import { appendSummary, setOutputs } from '../actions/lib/core.js';
 import { IMAGE_ACCEPTED, parseImageReference, splitCommand } from '../actions/lib/ecs/validate.js';
 import type { EnvironmentOptions } from '../actions/lib/environment.js';
-import { messageOf } from '../actions/lib/errors.js';
 import { type InputReader, parseInputs } from '../actions/lib/inputs.js';
 import { runAction } from '../actions/lib/run.js';
 
@@ -113,17 +112,8 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
       min: 60_000,
       max: 6 * 3600_000,
     }),
-    region: resolveRegionInput(i),
+    region: readRegion(i),
   };
-}
-
-function resolveRegionInput(i: InputReader): string {
-  try {
-    return resolveRegion(ACTION, i.optional('region'));
-  } catch (error) {
-    i.problem('region', messageOf(error).replace(`${ACTION}: region: `, ''));
-    return '';
-  }
 }
 
 export function run(): Promise<void> {

@@ -4,6 +4,7 @@
 // SDK modules are loaded with dynamic import() only after the inputs are validated, so a bad input fails
 // fast and start-up stays cheap.
 import { ConfigurationError } from './errors.js';
+import type { InputReader } from './inputs.js';
 
 export interface AwsClientConfig {
   region: string;
@@ -36,4 +37,18 @@ export function awsClientConfig(region: string): AwsClientConfig {
     maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 8,
     customUserAgent: USER_AGENT,
   };
+}
+
+/**
+ * The `region` input (or AWS_REGION) read through an InputReader: a missing or malformed region becomes one
+ * more input problem, reported with all the others before any AWS call.
+ */
+export function readRegion(i: InputReader): string {
+  try {
+    return resolveRegion(i.action, i.optional('region'));
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    i.problems.push(...error.problems);
+    return '';
+  }
 }

@@ -1,7 +1,7 @@
 // deploy-ecs: roll an image out to an ECS service (through its CloudFormation stack when one owns it),
 // optionally after a one-off migration task and before a smoke test. Parses the inputs once, then hands
 // over to actions/lib/ecs (loaded only once the inputs are valid), sets the outputs and writes the summary.
-import { resolveRegion } from '../../lib/aws.js';
+import { readRegion } from '../../lib/aws.js';
 import { appendSummary, log, mask, setOutputs } from '../../lib/core.js';
 import { readTaskDefinitionTemplate, type TaskDefinitionInput } from '../../lib/ecs/task-definition.js';
 import type { DeployServiceResult } from '../../lib/ecs/types.js';
@@ -117,13 +117,7 @@ function readInputs(i: InputReader): DeployEcsInputs {
   if (smokeUrl !== undefined && !wait) {
     i.problem('smoke-url', 'needs wait: true (the smoke test runs once the rollout has finished)');
   }
-  let region = '';
-  try {
-    region = resolveRegion(ACTION, i.optional('region'));
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    i.problems.push(...error.problems);
-  }
+  const region = readRegion(i);
   return {
     cluster: cluster ?? '',
     service: service ?? '',

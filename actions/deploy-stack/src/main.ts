@@ -2,7 +2,7 @@
 // through the shared CloudFormation library, set the stack's outputs as step outputs, write the summary.
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { resolveRegion } from '../../lib/aws.js';
+import { readRegion } from '../../lib/aws.js';
 import type { DeployStackResult } from '../../lib/cloudformation/deploy.js';
 import { StackOperationError } from '../../lib/cloudformation/errors.js';
 import { parseParameterFile } from '../../lib/cloudformation/parameters.js';
@@ -119,13 +119,7 @@ export function readInputs(): Inputs {
       min: 10_000,
       max: 6 * 60 * MINUTE,
     });
-    let region = '';
-    try {
-      region = resolveRegion(ACTION, i.optional('region'));
-    } catch (error) {
-      if (!(error instanceof ConfigurationError)) throw error;
-      i.problems.push(...error.problems);
-    }
+    const region = readRegion(i);
     return {
       name,
       templatePath,
