@@ -48,6 +48,9 @@ describe('root action: a rollout whose tasks crash', { timeout: TEST_TIMEOUT_MS 
       service: before?.serviceName ?? '',
       outcome: 'fail',
       durationMs: 1500,
+      // Longer than CloudFormation's own rollback steps: the stack reaches UPDATE_ROLLBACK_COMPLETE only once
+      // the service is steady on the previous revision again, as on AWS.
+      rollbackDurationMs: 2500,
       stoppedTasks: [
         {
           stoppedReason: 'Essential container in task exited',

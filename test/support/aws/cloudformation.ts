@@ -143,7 +143,8 @@ interface StoredTemplate {
 interface Coupling {
   /** logicalId → time the resource's ECS deployment ends (CloudFormation waits for a steady service). */
   waits: Map<string, number>;
-  fail?: { logicalId: string; reason: string };
+  /** settledAt: when the service is steady again (the circuit breaker's rollback completed). */
+  fail?: { logicalId: string; reason: string; settledAt: number };
   services: string[];
 }
 
@@ -260,6 +261,7 @@ export class CloudFormationEngine implements CfnScenarios {
         coupling.fail = {
           logicalId: r.logicalId,
           reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: ${randomUUID()}, HandlerErrorCode: GeneralServiceException)`,
+          settledAt: deployment.settledAt,
         };
       }
     }
@@ -1185,7 +1187,7 @@ export class CloudFormationEngine implements CfnScenarios {
     steps: Step[],
     t0: number,
     d: number,
-    fail?: { logicalId: string; reason: string },
+    fail?: { logicalId: string; reason: string; settledAt?: number },
     waits?: Map<string, number>,
   ): void {
     const create = op.type === 'CREATE_STACK';
@@ -1342,19 +1344,27 @@ export class CloudFormationEngine implements CfnScenarios {
       `The following resource(s) failed to update: ${list}. `,
       rb,
     );
+    // Rolling back an ECS service waits, as CloudFormation does, until the service is steady again (the
+    // circuit breaker's rollback deployment completed).
+    const settled = Math.max(tf, fail.settledAt ?? tf);
+    let rollbackEnd = Math.max(end, settled + Math.max(50, d * 0.1));
+    if (!Number.isFinite(rollbackEnd)) rollbackEnd = end;
+    op.terminalAt = rollbackEnd;
     const reverted = [...touched].reverse().filter((s) => s.action === 'Modify');
-    const middle = tf + 2 + (end - tf - 2) * 0.6;
+    const middle = Math.max(tf + 2 + (rollbackEnd - tf - 2) * 0.6, Math.min(settled + 1, rollbackEnd - 2));
     const rgap = reverted.length ? (middle - tf - 2) / (reverted.length * 2) : 0;
     reverted.forEach((step, i) => {
       const at = tf + 2 + i * 2 * rgap;
       const physical = step.oldPhysicalId ?? step.physicalId;
+      const done =
+        step.logicalId === fail.logicalId ? Math.max(at + rgap, Math.min(settled, middle)) : at + rgap;
       this.ev(op, rb, step.type, step.logicalId, physical, 'UPDATE_IN_PROGRESS', at);
-      this.ev(op, rb, step.type, step.logicalId, physical, 'UPDATE_COMPLETE', at + rgap);
+      this.ev(op, rb, step.type, step.logicalId, physical, 'UPDATE_COMPLETE', done);
     });
     stackEv('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', middle, undefined, rb);
     const added = touched.filter((s) => s.action === 'Add' && s.physicalId);
-    this.planDeletions(op, rb, added, middle + 1, end - 1);
-    stackEv('UPDATE_ROLLBACK_COMPLETE', end, undefined, rb);
+    this.planDeletions(op, rb, added, middle + 1, rollbackEnd - 1);
+    stackEv('UPDATE_ROLLBACK_COMPLETE', rollbackEnd, undefined, rb);
     op.finalStatus = 'UPDATE_ROLLBACK_COMPLETE';
   }
 

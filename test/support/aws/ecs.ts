@@ -114,6 +114,8 @@ interface Dep {
   /** Scheduled time of COMPLETED / FAILED. */
   terminalAt?: number;
   rollbackTo?: string;
+  /** 'fail': how long the circuit breaker's rollback deployment takes. */
+  rollbackDurationMs?: number;
   hiddenAt?: number;
   tasks: TaskRec[];
   launchType: string;
@@ -244,16 +246,23 @@ export class EcsEngine implements EcsScenarios {
   deploymentsSince(
     serviceArn: string,
     since: number,
-  ): Array<{ id: string; outcome: 'complete' | 'fail' | 'hang'; terminalAt: number }> {
+  ): Array<{ id: string; outcome: 'complete' | 'fail' | 'hang'; terminalAt: number; settledAt: number }> {
     const svc = this.services.get(serviceArn);
     if (!svc) return [];
     return svc.deps
       .filter((d) => d.kind === 'rollout' && d.createdAt >= since && d.outcome !== 'steady')
-      .map((d) => ({
-        id: d.id,
-        outcome: d.outcome as 'complete' | 'fail' | 'hang',
-        terminalAt: d.terminalAt ?? Number.POSITIVE_INFINITY,
-      }));
+      .map((d) => {
+        const terminalAt = d.terminalAt ?? Number.POSITIVE_INFINITY;
+        // A failed deployment the circuit breaker rolls back leaves the service steady only once the
+        // rollback deployment completes.
+        const rollsBack = d.outcome === 'fail' && svc.rollbackEnabled && svc.lastCompleted !== undefined;
+        return {
+          id: d.id,
+          outcome: d.outcome as 'complete' | 'fail' | 'hang',
+          terminalAt,
+          settledAt: rollsBack ? terminalAt + (d.rollbackDurationMs ?? DEFAULT_DURATION_MS) : terminalAt,
+        };
+      });
   }
 
   /** Runs fn while no ECS request is being answered (after applying everything due). */
@@ -681,6 +690,7 @@ export class EcsEngine implements EcsScenarios {
       });
     } else if (outcome === 'fail') {
       dep.terminalAt = start + duration;
+      dep.rollbackDurationMs = Math.max(0, scenario?.rollbackDurationMs ?? DEFAULT_DURATION_MS);
       const specs = scenario?.stoppedTasks?.length
         ? scenario.stoppedTasks
         : [{ stoppedReason: 'Essential container in task exited', containers: [], logLines: [] }];
@@ -738,7 +748,7 @@ export class EcsEngine implements EcsScenarios {
         }
         const rollback = this.startDeployment(svc, previous.taskDefinition, at, 'rollback', {
           id: previous.id,
-          durationMs: scenario?.rollbackDurationMs ?? DEFAULT_DURATION_MS,
+          durationMs: dep.rollbackDurationMs ?? DEFAULT_DURATION_MS,
         });
         // The failed deployment stays ACTIVE (FAILED) until the rollback completes.
         dep.hiddenAt = rollback.terminalAt;
