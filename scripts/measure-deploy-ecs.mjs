@@ -5,8 +5,8 @@
 //
 //   node scripts/measure-deploy-ecs.mjs [--runs 11] [--node /path/to/node24] [--dist dir ...]
 //
-// The time from ECS reaching a terminal rollout state to the action exiting is measured by a test, which
-// prints it: DEPLOY_ECS_TIMING_RUNS=5 npx vitest run test/actions/deploy-ecs/timing.test.ts
+// The time from ECS reaching a terminal rollout state to the action exiting: npm run bench:rollout
+// (test/perf/rollout-exit.perf.ts, against the local AWS endpoint).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

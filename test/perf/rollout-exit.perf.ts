@@ -1,17 +1,20 @@
-// How soon after ECS reaches a terminal rollout state the action exits, with the default poll intervals
-// (no DEPLOY_ACTIONS_POLL_INTERVAL_MS): printed, not asserted (the machine's load is not the action's).
-// More samples: DEPLOY_ECS_TIMING_RUNS=5 npx vitest run test/actions/deploy-ecs/timing.test.ts
+// Benchmark, not a test (`npm test` does not run it): how soon after ECS reaches a terminal rollout state the
+// deploy-ecs bundle exits, with the default poll intervals (no DEPLOY_ACTIONS_POLL_INTERVAL_MS), on the
+// direct and the stack path, against the local AWS endpoint. Prints the figures; asserts only that each run
+// ended as the rollout did (the machine's load is not the action's, so no time is asserted).
+//
+//   npm run bench:rollout          DEPLOY_ECS_TIMING_RUNS=9 npm run bench:rollout
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { deploy, explain, image } from '../actions/deploy-ecs/helpers.js';
 import {
   type LocalAws,
   seedEcsService,
   seedStackManagedService,
   startLocalAws,
-} from '../../support/aws/index.js';
-import { deploy, explain, image } from './helpers.js';
+} from '../support/aws/index.js';
 
 let aws: LocalAws;
-const RUNS = Number(process.env.DEPLOY_ECS_TIMING_RUNS ?? 1);
+const RUNS = Number(process.env.DEPLOY_ECS_TIMING_RUNS ?? 5);
 const figures: string[] = [];
 
 beforeAll(async () => {
