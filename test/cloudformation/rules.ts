@@ -639,6 +639,8 @@ export const STAR_ONLY_ACTIONS: Record<string, string> = {
     'summarises a template body (parameters, capabilities); no stack is named',
   'cloudformation:ListStacks': 'lists stack summaries; names no stack',
   'cloudformation:ListExports': 'lists exports; names no stack',
+  'cloudformation:DescribeEvents':
+    "one operation's events, or a change set's validation errors, by operation or change set id",
   'ecs:DescribeTaskDefinition': 'no resource-level permission',
   'ecs:DeregisterTaskDefinition':
     'no resource-level permission (CloudFormation deregisters replaced revisions)',
