@@ -204,6 +204,42 @@ describe('local Slack Web API: messages', () => {
     expect((await post({ text: 'x', blocks: [section('x'.repeat(3000))] })).body.ok).toBe(true);
     expect(slack.messages('deploys')).toHaveLength(2);
   });
+
+  it('rejects blocks with more than 12,000 characters of text in all as msg_blocks_too_long', async () => {
+    const post = (blocks: unknown[]) =>
+      api('chat.postMessage', { channel: 'C0DEPLOYS', text: 'fallback', blocks });
+    const full = Array.from({ length: 4 }, () => section('x'.repeat(3000)));
+    const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text } });
+    const fields = (n: number) => ({
+      type: 'section',
+      fields: Array.from({ length: n }, () => ({ type: 'mrkdwn', text: 'f' })),
+    });
+    const context = { type: 'context', elements: [{ type: 'mrkdwn', text: 'c' }] };
+    // Each block is within its own limit; together they are one character over.
+    for (const extra of [section('x'), header('h'), fields(1), context]) {
+      const result = await post([...full, extra]);
+      expect(result.body).toEqual({ ok: false, error: 'msg_blocks_too_long' });
+    }
+    expect((await post(full)).body.ok).toBe(true);
+    const posted = await post([section('short')]);
+    expect(posted.body.ok).toBe(true);
+    const update = await api('chat.update', {
+      channel: 'C0DEPLOYS',
+      ts: posted.body.ts,
+      text: 'fallback',
+      blocks: [...full, fields(2)],
+    });
+    expect(update.body).toEqual({ ok: false, error: 'msg_blocks_too_long' });
+    const hook = await fetch(slack.addWebhook('deploys'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'fallback', blocks: [...full, header('h')] }),
+    });
+    expect([hook.status, await hook.text()]).toEqual([400, 'msg_blocks_too_long']);
+    const messages = slack.messages('deploys');
+    expect(messages).toHaveLength(2);
+    expect(messages[1]?.edits).toEqual([]);
+  });
 });
 
 describe('local Slack: webhooks and faults', () => {
@@ -234,10 +270,14 @@ describe('local Slack: webhooks and faults', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
     expect(limited.body).toEqual({ ok: false, error: 'ratelimited' });
+    await new Promise((r) => setTimeout(r, 300));
     slack.outage({ times: 1, status: 500 });
     const down = await fetch(`${slack.apiUrl}chat.postMessage`, { method: 'POST' });
     expect(down.status).toBe(500);
     expect((await api('chat.postMessage', { channel: 'C0DEPLOYS', text: 'x' })).body.ok).toBe(true);
     expect(slack.requests.map((r) => r.status)).toEqual([429, 500, 200]);
+    // Each request records when it arrived (tests measure the waits between retries with it).
+    const [first, second] = slack.requests.map((r) => r.receivedAt);
+    expect(second! - first!).toBeGreaterThanOrEqual(290);
   });
 });

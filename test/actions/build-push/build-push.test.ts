@@ -76,7 +76,8 @@ let counter = 0;
 async function build(
   inputs: RunOptions['inputs'],
   options: {
-    env?: Record<string, string>;
+    /** `undefined` unsets a variable the runner would set (e.g. GITHUB_SHA). */
+    env?: Record<string, string | undefined>;
     files?: Record<string, string>;
     docker?: boolean;
     cancelAfterMs?: number;
@@ -571,6 +572,58 @@ describe('build-push: image scan', () => {
     expect(run.summary).toMatch(/\| 🟨 MEDIUM \| \[CVE-2024-0003\]\(.*\) \| curl \| 7\.81\.0 \| — \|/);
   });
 
+  it('fails on a CRITICAL finding by default (fail-on-severity left out), naming it', async () => {
+    aws.ecr.scanResult({
+      repository: 'notes',
+      status: 'COMPLETE',
+      scanType: 'ENHANCED',
+      findings: [
+        {
+          name: 'CVE-2024-0010',
+          severity: 'CRITICAL',
+          package: 'libxml2',
+          version: '2.9.13',
+          fixedIn: '2.9.14',
+        },
+        ...findings,
+      ],
+    });
+    const run = await build({ scan: 'wait', cache: 'none' });
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.outputs.image).toMatch(/@sha256:/); // pushed, then gated
+    // Only the CRITICAL one counts: the default threshold is CRITICAL, not HIGH or lower.
+    expect(run.errors().at(-1)).toContain(
+      'the image scan found 1 vulnerability at or above CRITICAL (1 CRITICAL)',
+    );
+    expect(run.stdout).toContain('1 at or above CRITICAL (fail-on-severity)');
+    expect(run.summary).toContain('### Image scan: ❌ 1 at or above CRITICAL');
+    expect(run.summary).toContain('| 1 | 1 | 2 | 1 | 0 | 0 |');
+    expect(run.summary).toContain(
+      '| 🟥 CRITICAL | [CVE-2024-0010](https://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2024-0010) | libxml2 | 2.9.13 | 2.9.14 |',
+    );
+    // The critical finding heads the table.
+    expect(run.summary.indexOf('CVE-2024-0010')).toBeLessThan(run.summary.indexOf('CVE-2024-0001'));
+  });
+
+  it('passes the default gate with only UNDEFINED and INFORMATIONAL findings', async () => {
+    aws.ecr.scanResult({
+      repository: 'notes',
+      status: 'COMPLETE',
+      findings: [
+        { name: 'CVE-2024-0020', severity: 'INFORMATIONAL', package: 'bash', version: '5.1' },
+        { name: 'CVE-2024-0021', severity: 'UNDEFINED', package: 'coreutils', version: '8.32' },
+      ],
+    });
+    const run = await build({ scan: 'wait', cache: 'none' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.errors()).toEqual([]);
+    expect(run.stdout).toContain('0 at or above CRITICAL (fail-on-severity)');
+    expect(run.summary).toContain('### Image scan: ✅ nothing at or above CRITICAL \\(2 below it\\)');
+    expect(run.summary).toContain('| 0 | 0 | 0 | 0 | 1 | 1 |');
+    expect(run.summary).toContain('CVE-2024-0020');
+    expect(run.summary).toContain('CVE-2024-0021');
+  });
+
   it('keeps polling while the scan has not started (ScanNotFoundException), then gates', async () => {
     await createRepository('notes', { immutable: false, scanOnPush: false });
     // StartImageScan is refused: the scan only appears later (as a registry's enhanced scanning would).
@@ -710,6 +763,29 @@ describe('build-push: bad inputs fail before any AWS or docker call', () => {
     expect([...run.errors()].join('\n')).toContain(message);
     expect(aws.calls).toEqual([]);
     expect(run.docker).toEqual([]);
+  });
+
+  it('an empty repository: it is required', async () => {
+    const run = await build({ repository: '' });
+    expect(run.code).toBe(1);
+    expect(run.errors().join('\n')).toContain(
+      'build-push: repository: is required; give the ECR repository name, e.g. notes or team/notes',
+    );
+    expect(aws.calls).toEqual([]);
+    expect(run.docker).toEqual([]);
+  });
+
+  it('no tags and no GITHUB_SHA: nothing to tag the image with', async () => {
+    // With GITHUB_SHA unset, the default ${{ github.sha }} is empty too.
+    for (const tags of ['', undefined]) {
+      const run = await build({ tags }, { env: { GITHUB_SHA: undefined } });
+      expect(run.code).toBe(1);
+      expect(run.errors().join('\n')).toContain(
+        'build-push: tags: no tag given and GITHUB_SHA is not set; give at least one tag',
+      );
+      expect(aws.calls).toEqual([]);
+      expect(run.docker).toEqual([]);
+    }
   });
 
   it('lists every problem at once', async () => {

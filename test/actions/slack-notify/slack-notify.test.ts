@@ -153,8 +153,8 @@ describe('slack-notify: Web API', () => {
         id: 4242,
         run_started_at: new Date(Date.now() - 2 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       });
-      const fromApi = await webApi({ status: 'failed', stage: 'production' }).then(() => undefined);
-      void fromApi;
+      // Without GITHUB_TOKEN: message [1], checked below to have no duration and to cost no GitHub call.
+      await webApi({ status: 'failed', stage: 'production' });
       const withToken = await notify(
         { 'bot-token': TOKEN, channel: '#deploys', status: 'failed', stage: 'production' },
         { env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: 'ghs_runReader_0123456789' } },
@@ -211,6 +211,46 @@ describe('slack-notify: incoming webhook', () => {
     expect(slack.requests.every((r) => r.kind === 'webhook' && r.authorization === undefined)).toBe(true);
   });
 
+  it('retries a rate-limited then failing webhook and posts the message once', async () => {
+    const url = slack.addWebhook('deploys');
+    slack.rateLimit({ times: 1, retryAfterSeconds: 1 });
+    slack.outage({ times: 1, status: 503 });
+    const run = await notify({ 'webhook-url': url, status: 'succeeded', environment: 'staging' });
+    expect(run.code).toBe(0);
+    expect(run.errors()).toEqual([]);
+    expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+    expect(run.stdout).toContain('Slack answered HTTP 429; retrying in 1.0 s.');
+    expect(run.stdout).toContain('Slack answered HTTP 503; retrying in 2.0 s.');
+    expect(run.stdout).toContain('Posted to the incoming webhook.');
+    expect(slack.requests.map((r) => [r.kind, r.status])).toEqual([
+      ['webhook', 429],
+      ['webhook', 503],
+      ['webhook', 200],
+    ]);
+    const messages = slack.messages('deploys');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.via).toBe('webhook');
+    expect(headerOf(messages[0])).toBe(':white_check_mark: Deployed to staging');
+    expectNoLeak(run, url);
+  });
+
+  it('warns and exits 0 when the webhook is down and fail-on-error is false', async () => {
+    const url = slack.addWebhook('deploys');
+    slack.outage({ times: 10, status: 503 });
+    const run = await notify({ 'webhook-url': url, status: 'failed', stage: 'deploy' });
+    expect(run.code).toBe(0);
+    expect(run.errors()).toEqual([]);
+    const warning = run.annotations.find((a) => a.level === 'warning');
+    expect(warning?.properties.title).toBe('Slack notification not sent');
+    expect(warning?.message).toContain('Slack webhook failed: HTTP 503 after 4 attempt(s)');
+    expect(warning?.message).toContain('slack-status.com');
+    expect(warning?.message).toContain('The deployment goes on');
+    expect(slack.requests.map((r) => [r.kind, r.status])).toEqual(Array(4).fill(['webhook', 503]));
+    expect(slack.messages('deploys')).toEqual([]);
+    expect(run.summary).toContain('Slack notification not sent');
+    expectNoLeak(run, url);
+  });
+
   it('explains an unknown webhook without showing it', async () => {
     const url = `${slack.url}/services/T0LOCAL/B0NOPE/notARealSecret123`;
     const run = await notify({ 'webhook-url': url, status: 'started', 'fail-on-error': true });
@@ -224,11 +264,14 @@ describe('slack-notify: incoming webhook', () => {
 
 describe('slack-notify: Slack trouble', () => {
   it('waits for Retry-After on 429 and succeeds', async () => {
-    slack.rateLimit({ times: 1, retryAfterSeconds: 1 });
+    // 3 s, not the 1 s of the first back-off, so ignoring Retry-After would show.
+    slack.rateLimit({ times: 1, retryAfterSeconds: 3 });
     const run = await webApi({ status: 'started' });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Slack answered HTTP 429; retrying in 1.0 s.');
+    expect(run.stdout).toContain('Slack answered HTTP 429; retrying in 3.0 s.');
     expect(slack.requests.map((r) => r.status)).toEqual([429, 200]);
+    const [limited, retried] = slack.requests;
+    expect(retried!.receivedAt - limited!.receivedAt).toBeGreaterThanOrEqual(2900);
     expect(slack.messages('deploys')).toHaveLength(1);
   });
 

@@ -431,4 +431,26 @@ describe('test: bad inputs fail before the command runs', () => {
     expect(result.errors()[0]).toContain(message);
     expect(existsSync(join(ws, 'ran'))).toBe(false);
   });
+
+  it('an empty command is refused, not replaced by the default npm test', async () => {
+    // The runner applies an input's default only when the step leaves the input out; `command: ''` reaches
+    // the action as an empty INPUT_COMMAND (the harness does the same). `npm test` would create `ran`.
+    const files = { 'package.json': JSON.stringify({ name: 'ws', scripts: { test: 'touch ran' } }) };
+    for (const command of ['', '   ']) {
+      const ws = workspace(files);
+      const result = await runAction('test', { cwd: ws, inputs: { audit: 'off', command } });
+      expect(result.code).toBe(1);
+      expect(result.errors()[0]).toContain(
+        'test: command: is required; give the command that runs the tests, e.g. npm test',
+      );
+      expect(result.stdout).not.toContain('Running `');
+      expect(existsSync(join(ws, 'ran'))).toBe(false);
+    }
+    // Left out, the default `npm test` runs (so the workspace above would have shown it).
+    const ws = workspace(files);
+    const defaulted = await runAction('test', { cwd: ws, inputs: { audit: 'off' } });
+    expect(defaulted.code, defaulted.stdout + defaulted.stderr).toBe(0);
+    expect(defaulted.stdout).toContain('Running `npm test`');
+    expect(existsSync(join(ws, 'ran'))).toBe(true);
+  });
 });

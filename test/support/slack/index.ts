@@ -2,9 +2,11 @@
 // chat.postMessage / chat.update / auth.test: the bot token (not_authed, invalid_auth, missing_scope), the
 // channel (channel_not_found, not_in_channel, is_archived), the message (message_not_found,
 // cant_update_message, thread_not_found) and the limits of text and Block Kit (msg_too_long, no_text,
-// invalid_blocks with `response_metadata.messages` like Slack's). It accepts JSON and form-encoded bodies,
+// invalid_blocks with `response_metadata.messages` like Slack's, msg_blocks_too_long past 12,000 characters
+// of text in all the blocks together). It accepts JSON and form-encoded bodies,
 // as Slack does. Incoming webhooks live at `<url>/services/T…/B…/<secret>` and answer in plain text.
-// Faults: rate limiting (429 + Retry-After) and outages (500/503). Every request is recorded.
+// Faults: rate limiting (429 + Retry-After) and outages (500/503). Every request is recorded, with the time
+// it arrived.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -54,6 +56,8 @@ export interface SlackRequest {
   params: Record<string, unknown>;
   status: number;
   response: unknown;
+  /** `Date.now()` when the request arrived (before its body was read). */
+  receivedAt: number;
 }
 
 export interface LocalSlackOptions {
@@ -96,6 +100,8 @@ const LIMITS = {
   contextElements: 10,
   field: 2000,
   fields: 10,
+  /** All the text of a message's blocks together. */
+  blocksText: 12_000,
 };
 
 interface Channel extends Required<SlackChannelSpec> {
@@ -110,6 +116,18 @@ class SlackError extends Error {
   ) {
     super(error);
   }
+}
+
+/** The characters of every `text` in `blocks` (text objects, markdown blocks, rich text elements). */
+export function blocksTextLength(blocks: unknown): number {
+  if (typeof blocks === 'string') return 0;
+  if (Array.isArray(blocks)) return blocks.reduce((n: number, item) => n + blocksTextLength(item), 0);
+  if (typeof blocks !== 'object' || blocks === null) return 0;
+  let total = 0;
+  for (const [key, value] of Object.entries(blocks)) {
+    total += key === 'text' && typeof value === 'string' ? value.length : blocksTextLength(value);
+  }
+  return total;
 }
 
 /** Validates Block Kit blocks the way Slack reports problems: `<what> [json-pointer:/blocks/…]`. */
@@ -276,6 +294,8 @@ export async function startLocalSlack(options: LocalSlackOptions = {}): Promise<
         response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
       });
     }
+    // Each block may be within its limits and the message still too long for Slack.
+    if (blocksTextLength(value) > LIMITS.blocksText) throw new SlackError('msg_blocks_too_long');
     return value as unknown[];
   }
 
@@ -431,6 +451,7 @@ export async function startLocalSlack(options: LocalSlackOptions = {}): Promise<
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = Date.now();
     const parsed = new URL(req.url ?? '/', 'http://local');
     const raw = await readBody(req);
     const contentType = String(req.headers['content-type'] ?? '');
@@ -444,6 +465,7 @@ export async function startLocalSlack(options: LocalSlackOptions = {}): Promise<
       params: {},
       status: 0,
       response: undefined,
+      receivedAt,
     };
     requests.push(record);
     const finish = (status: number, body: unknown, headers: Record<string, string> = {}) => {
