@@ -370,6 +370,37 @@ describe('deploy-ecs, direct path', () => {
     expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
   });
 
+  it('reports a FAILED deployment of a service whose circuit breaker does not roll back', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'fail' });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'fail', durationMs: 1500 });
+
+    const run = await deploy(aws, { ...WEB, image: image(2) });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('failed');
+    expect(aws.ecs.rollouts('web').map((r) => [r.kind, r.rolloutState])).toEqual([['rollout', 'FAILED']]);
+    expect(run.errors()[0]).toMatch(/^The rollout of web:2 to web failed: deployment ecs-svc\/\d+ failed/);
+    expect(run.errors()[0]).toContain('app exited 1');
+    expect(run.stdout).toContain('The service has no circuit breaker rollback');
+    // Nothing rolled it back: ECS keeps the new revision.
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toMatch(/web:2$/);
+  });
+
+  it('times out on a crash loop of a service without a circuit breaker, naming the stopped tasks', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'off' });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'fail', durationMs: 1500 });
+
+    const run = await deploy(aws, { ...WEB, image: image(2), 'timeout-minutes': '5s' });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('failed');
+    // Without a breaker ECS never fails the deployment.
+    expect(aws.ecs.rollouts('web').map((r) => r.rolloutState)).toEqual(['IN_PROGRESS']);
+    expect(run.errors()[0]).toMatch(
+      /^The rollout of web:2 to web did not finish within 5s: deployment ecs-svc\/\d+ of web:2 was IN_PROGRESS: .*1 stopped \(last: Task [\w-]+ stopped: Essential container in task exited/,
+    );
+  });
+
   it('times out saying what the deployment was doing', async () => {
     await seedEcsService(aws, { ...WEB, image: image(1) });
     aws.ecs.nextRollout({ service: 'web', outcome: 'hang', durationMs: 400 });

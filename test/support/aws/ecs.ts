@@ -23,6 +23,10 @@ export interface RolloutScenario {
   cluster?: string;
   /** Service name or ARN. */
   service: string;
+  /**
+   * 'fail': tasks stop; with the service's circuit breaker the deployment goes FAILED (and rolls back when
+   * its rollback is on); without one it stays IN_PROGRESS, as ECS keeps retrying.
+   */
   outcome: 'complete' | 'fail' | 'hang';
   /** Time from the deployment's start to its terminal state (default 600 ms). */
   durationMs?: number;
@@ -131,6 +135,9 @@ interface Svc {
   desiredCount: number;
   launchType: string;
   networkConfiguration?: unknown;
+  /** deploymentCircuitBreaker.enable: without it a failing deployment never ends (ECS keeps retrying). */
+  breakerEnabled: boolean;
+  /** deploymentCircuitBreaker.enable and .rollback: a FAILED deployment rolls back. */
   rollbackEnabled: boolean;
   createdAt: number;
   deps: Dep[];
@@ -527,7 +534,10 @@ export class EcsEngine implements EcsScenarios {
       desiredCount: Number(service.desiredCount ?? 0),
       launchType: String(service.launchType ?? 'FARGATE'),
       networkConfiguration: emptyToUndefined(service.networkConfiguration),
-      rollbackEnabled: deploymentConfiguration.deploymentCircuitBreaker?.rollback !== false,
+      breakerEnabled: deploymentConfiguration.deploymentCircuitBreaker?.enable === true,
+      rollbackEnabled:
+        deploymentConfiguration.deploymentCircuitBreaker?.enable === true &&
+        deploymentConfiguration.deploymentCircuitBreaker.rollback === true,
       createdAt: created ? now : (toMillis(service.createdAt) ?? now),
       deps: [],
       events: [],
@@ -566,10 +576,12 @@ export class EcsEngine implements EcsScenarios {
     const svc = existing;
     const now = Date.now();
     const deploymentConfiguration = service.deploymentConfiguration as
-      | { deploymentCircuitBreaker?: { rollback?: boolean } }
+      | { deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean } }
       | undefined;
-    if (deploymentConfiguration?.deploymentCircuitBreaker) {
-      svc.rollbackEnabled = deploymentConfiguration.deploymentCircuitBreaker.rollback !== false;
+    const breaker = deploymentConfiguration?.deploymentCircuitBreaker;
+    if (breaker) {
+      svc.breakerEnabled = breaker.enable === true;
+      svc.rollbackEnabled = breaker.enable === true && breaker.rollback === true;
     }
     const network = emptyToUndefined(service.networkConfiguration);
     if (network) svc.networkConfiguration = network;
@@ -689,7 +701,8 @@ export class EcsEngine implements EcsScenarios {
         this.event(svc, at, `(service ${svc.name}) has reached a steady state.`);
       });
     } else if (outcome === 'fail') {
-      dep.terminalAt = start + duration;
+      // Without a circuit breaker, ECS never fails the deployment: it keeps starting tasks that stop.
+      dep.terminalAt = svc.breakerEnabled ? start + duration : undefined;
       dep.rollbackDurationMs = Math.max(0, scenario?.rollbackDurationMs ?? DEFAULT_DURATION_MS);
       const specs = scenario?.stoppedTasks?.length
         ? scenario.stoppedTasks
@@ -729,6 +742,7 @@ export class EcsEngine implements EcsScenarios {
       });
       this.schedule(start + duration, dep.id, async () => {
         const at = start + duration;
+        if (!svc.breakerEnabled) return;
         this.event(
           svc,
           at,

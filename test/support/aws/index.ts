@@ -136,8 +136,15 @@ export async function startLocalAws(opts: { region?: string } = {}): Promise<Loc
     motoUrl: moto.url,
     region,
     accountId: ACCOUNT_ID,
+    // One variable per service, the way the SDK resolves AWS_ENDPOINT_URL_<SERVICE>, and no global
+    // AWS_ENDPOINT_URL: a client for a service not listed here would go to AWS itself and fail, so every
+    // service the actions call is shown to honour its own variable (the end-to-end runs use the global one).
     env: {
-      AWS_ENDPOINT_URL: url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: url,
+      AWS_ENDPOINT_URL_ECS: url,
+      AWS_ENDPOINT_URL_ECR: url,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+      AWS_ENDPOINT_URL_S3: url,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,

@@ -17,6 +17,8 @@ export interface SeedEcsServiceOptions {
   logGroup?: string;
   /** Task definition family; default the service name. */
   family?: string;
+  /** The deployment circuit breaker: 'rollback' (default), 'fail' (enabled, no rollback) or 'off'. */
+  circuitBreaker?: 'rollback' | 'fail' | 'off';
 }
 
 export interface SeededService {
@@ -125,7 +127,10 @@ export async function seedEcsService(aws: LocalAws, opts: SeedEcsServiceOptions)
       },
     },
     deploymentConfiguration: {
-      deploymentCircuitBreaker: { enable: true, rollback: true },
+      deploymentCircuitBreaker: {
+        enable: opts.circuitBreaker !== 'off',
+        rollback: (opts.circuitBreaker ?? 'rollback') === 'rollback',
+      },
       maximumPercent: 200,
       minimumHealthyPercent: 100,
     },
