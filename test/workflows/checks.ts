@@ -718,16 +718,20 @@ export function checkStackParameters(workflow: WorkflowFile): Finding[] {
       if (unreadable)
         push([...at, 'template'], `the deploy-stack action cannot read ${template}: ${unreadable}`);
       const names = Object.keys(parsed.parameters);
-      const passed = typeof step.with.parameters === 'string' ? parameterLines(step.with.parameters) : [];
-      for (const { key, value } of passed) {
+      // initial-parameters count as passed: they are what a new stack is created with.
+      const passed = (['parameters', 'initial-parameters'] as const).flatMap((input) => {
+        const text = step.with[input];
+        return typeof text === 'string' ? parameterLines(text).map((p) => ({ ...p, input })) : [];
+      });
+      for (const { key, value, input } of passed) {
         const spec = parsed.parameters[key];
         if (!spec) {
           push(
-            [...at, 'parameters'],
+            [...at, input],
             `parameter ${key} does not exist in ${template} (parameters: ${names.join(', ')})`,
           );
         } else if (spec.allowed && !value.includes('${{') && !spec.allowed.includes(value)) {
-          push([...at, 'parameters'], `parameter ${key}=${value} is not one of ${spec.allowed.join(', ')}`);
+          push([...at, input], `parameter ${key}=${value} is not one of ${spec.allowed.join(', ')}`);
         }
       }
       for (const [name, spec] of Object.entries(parsed.parameters)) {

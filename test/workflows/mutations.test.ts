@@ -413,6 +413,34 @@ describe('CloudFormation parameters', () => {
       /network\.yml parameter EnvironmentName has no Default and is not passed/,
     );
   });
+
+  it('checks initial-parameters too: an unknown one, and ImageUri left out of both inputs', () => {
+    const service = (doc: Document) =>
+      stepIndex(
+        doc,
+        'staging',
+        (step) =>
+          (step.with as Record<string, unknown> | undefined)?.template === 'cloudformation/service.yml',
+      );
+    expectCaught(
+      checkStackParameters,
+      STEPS_TEMPLATE,
+      (doc) => {
+        const path = ['jobs', 'staging', 'steps', service(doc), 'with', 'initial-parameters'];
+        doc.setIn(path, String(doc.getIn(path)).replace('DesiredCount=', 'Count='));
+      },
+      /parameter Count does not exist in cloudformation\/service\.yml/,
+    );
+    expectCaught(
+      checkStackParameters,
+      STEPS_TEMPLATE,
+      (doc) => {
+        const path = ['jobs', 'staging', 'steps', service(doc), 'with', 'initial-parameters'];
+        doc.setIn(path, String(doc.getIn(path)).replace(/ImageUri=.*\n/, ''));
+      },
+      /service\.yml parameter ImageUri has no Default and is not passed/,
+    );
+  });
 });
 
 describe("actionlint and GitHub's parser", () => {

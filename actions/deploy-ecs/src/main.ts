@@ -26,6 +26,8 @@ export interface DeployEcsInputs {
   taskDefinition?: { path: string; definition: TaskDefinitionInput };
   environment: Array<[string, string]>;
   stack?: string;
+  /** Other parameters of the owning stack changed in the same update as ImageUri. */
+  stackParameters: Record<string, string>;
   migrateCommand?: string[];
   wait: boolean;
   timeoutMs: number;
@@ -92,6 +94,9 @@ function readInputs(i: InputReader): DeployEcsInputs {
     }
   }
   const stack = i.matching('stack', STACK, 'a CloudFormation stack name or ARN');
+  const stackParameters = Object.fromEntries(i.keyValues('stack-parameters', /^[A-Za-z0-9]+$/));
+  if ('ImageUri' in stackParameters)
+    i.problem('stack-parameters', 'ImageUri is set from the image input; leave it out');
   const command = i.optional('migrate-command');
   let migrateCommand: string[] | undefined;
   if (command !== undefined) {
@@ -126,6 +131,7 @@ function readInputs(i: InputReader): DeployEcsInputs {
     taskDefinition,
     environment,
     stack,
+    stackParameters,
     migrateCommand,
     wait,
     timeoutMs,
@@ -173,6 +179,7 @@ export async function run(): Promise<void> {
         templatePath: inputs.taskDefinition?.path,
         environment: inputs.environment,
         stack: inputs.stack,
+        stackParameters: inputs.stackParameters,
         migrateCommand: inputs.migrateCommand,
         wait: inputs.wait,
         timeoutMs: inputs.timeoutMs,

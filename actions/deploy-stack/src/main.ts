@@ -34,6 +34,8 @@ export interface Inputs {
   parameters: Record<string, string>;
   /** Where the parameters came from, for messages: the input, or a file. */
   parametersFrom: string;
+  /** Used only where the stack does not have the parameter yet; otherwise it keeps its current value. */
+  initialParameters: Record<string, string>;
   tags?: Record<string, string>;
   capabilities: string[];
   roleArn?: string;
@@ -96,6 +98,14 @@ export function readInputs(): Inputs {
       'an S3 bucket name (lower-case letters, digits, dots and hyphens, 3 to 63 characters)',
     );
     const { parameters, from } = readParameters(i);
+    const initialParameters = Object.fromEntries(i.keyValues('initial-parameters', /^[A-Za-z0-9]+$/));
+    for (const key of Object.keys(initialParameters)) {
+      if (key in parameters)
+        i.problem(
+          'initial-parameters',
+          `${key} is also in parameters; give it in one of them (parameters: always set; initial-parameters: set only when the stack does not have it yet)`,
+        );
+    }
     const tagPairs = i.keyValues('tags', /^(?!aws:)[\p{L}\p{N} _.:/+@-]{1,128}$/u);
     const capabilities: string[] = [];
     for (const capability of i.list('capabilities')) {
@@ -127,6 +137,7 @@ export function readInputs(): Inputs {
       templateBucket,
       parameters,
       parametersFrom: from,
+      initialParameters,
       tags: tagPairs.length > 0 ? Object.fromEntries(tagPairs) : undefined,
       capabilities,
       roleArn,
@@ -164,12 +175,18 @@ function readTemplate(inputs: Inputs): ParsedTemplate {
 
 export async function deploy(inputs: Inputs, signal: AbortSignal): Promise<DeployStackResult> {
   const template = readTemplate(inputs);
-  for (const [key, value] of Object.entries(inputs.parameters))
+  for (const [key, value] of Object.entries({ ...inputs.initialParameters, ...inputs.parameters }))
     if (template.parameters[key]?.noEcho) mask(value);
   const unknown = checkParameters(template.parameters, inputs.parameters, { requireAll: false });
-  if (unknown.length > 0) {
+  const unknownInitial = checkParameters(template.parameters, inputs.initialParameters, {
+    requireAll: false,
+  });
+  if (unknown.length > 0 || unknownInitial.length > 0) {
     const source = inputs.parametersFrom === 'parameters' ? '' : ` (from ${inputs.parametersFrom})`;
-    throw new ConfigurationError(unknown.map((p) => `${ACTION}: parameters: ${p}${source}`));
+    throw new ConfigurationError([
+      ...unknown.map((p) => `${ACTION}: parameters: ${p}${source}`),
+      ...unknownInitial.map((p) => `${ACTION}: initial-parameters: ${p}`),
+    ]);
   }
   if (template.bytes > TEMPLATE_BODY_LIMIT && !inputs.templateBucket) {
     throw new ConfigurationError(
@@ -185,6 +202,7 @@ export async function deploy(inputs: Inputs, signal: AbortSignal): Promise<Deplo
       region: inputs.region,
       template: { body: inputs.templateText, path: inputs.templatePath },
       parameters: inputs.parameters,
+      initialParameters: inputs.initialParameters,
       tags: inputs.tags,
       capabilities: inputs.capabilities,
       roleArn: inputs.roleArn,

@@ -61,6 +61,12 @@ export interface DeployStackOptions {
   parameters: Record<string, string>;
   /** parameters of the existing stack not in `parameters` keep their previous values (UsePreviousValue) */
   keepPreviousParameters?: boolean;
+  /**
+   * Values used only where the stack does not have the parameter yet (it is created, or the template adds
+   * it); otherwise the parameter keeps its current value. For values another step owns after creation,
+   * such as the image a rollout changes.
+   */
+  initialParameters?: Record<string, string>;
   tags?: Record<string, string>;
   capabilities?: string[];
   roleArn?: string;
@@ -113,8 +119,9 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   const local =
     'body' in options.template ? parseTemplate(options.template.body, templatePath ?? 'template') : undefined;
   if (local) {
-    maskNoEcho(local.parameters, options.parameters);
-    const unknown = checkParameters(local.parameters, options.parameters, { requireAll: false });
+    const all = { ...options.initialParameters, ...options.parameters };
+    maskNoEcho(local.parameters, all);
+    const unknown = checkParameters(local.parameters, all, { requireAll: false });
     if (unknown.length > 0) throw new ConfigurationError(unknown.map((p) => `parameters: ${p}`));
     if (local.bytes > TEMPLATE_BODY_LIMIT && !options.templateBucket) {
       throw new ConfigurationError(
@@ -153,13 +160,23 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
 
   // 3. Parameters against the template's declarations and the stack's current parameters.
   const declared = local?.parameters ?? (await templateParameters(client, options.template, existing));
-  if (!local) maskNoEcho(declared, options.parameters);
-  const previous = new Set((existing?.Parameters ?? []).map((p) => p.ParameterKey ?? ''));
-  const kept =
-    options.keepPreviousParameters && !creating
-      ? Object.keys(declared).filter((key) => previous.has(key) && !(key in options.parameters))
-      : [];
-  const parameterProblems = checkParameters(declared, options.parameters, { requireAll: true, kept });
+  const previous = new Set(creating ? [] : (existing?.Parameters ?? []).map((p) => p.ParameterKey ?? ''));
+  // Initial values apply where the stack does not have the parameter yet; elsewhere it keeps its value.
+  const initial = Object.entries(options.initialParameters ?? {}).filter(
+    ([key]) => !(key in options.parameters),
+  );
+  const given: Record<string, string> = {
+    ...Object.fromEntries(initial.filter(([key]) => !previous.has(key))),
+    ...options.parameters,
+  };
+  if (!local) maskNoEcho(declared, { ...options.initialParameters, ...options.parameters });
+  const kept = [
+    ...new Set([
+      ...(options.keepPreviousParameters ? Object.keys(declared) : []),
+      ...initial.map(([key]) => key),
+    ]),
+  ].filter((key) => key in declared && previous.has(key) && !(key in given));
+  const parameterProblems = checkParameters(declared, given, { requireAll: true, kept });
   if (parameterProblems.length > 0) {
     throw new ConfigurationError(
       parameterProblems.map(
@@ -168,7 +185,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
     );
   }
   const parameters: Parameter[] = [
-    ...Object.entries(options.parameters).map(([key, value]) => ({
+    ...Object.entries(given).map(([key, value]) => ({
       ParameterKey: key,
       ParameterValue: value,
     })),

@@ -190,6 +190,7 @@ describe('deploy-ecs inputs', () => {
       'task-definition',
       'environment',
       'stack',
+      'stack-parameters',
       'migrate-command',
       'wait',
       'timeout-minutes',

@@ -74,6 +74,39 @@ describe('deploy-ecs, stack-managed service', () => {
     expect(run.summary).toContain('api:1 → api:2');
   });
 
+  it('changes stack-parameters in the same stack update as ImageUri, keeping the others', async () => {
+    const seeded = await seedStackManagedService(aws, { ...API, image: image(1), appVersion: 'v7' });
+    const before = await stackParameters(seeded.stackName);
+
+    const run = await deploy(aws, { ...API, image: image(2), 'stack-parameters': 'AppVersion=v8' });
+
+    expect(run.code, explain(run)).toBe(0);
+    expect(run.outputs.status).toBe('deployed');
+    expect(stackUpdates()).toEqual(['CreateChangeSet', 'ExecuteChangeSet']);
+    expect(await stackParameters(seeded.stackName)).toEqual({
+      ...before,
+      ImageUri: image(2),
+      AppVersion: 'v8',
+    });
+  });
+
+  it('refuses stack-parameters the stack does not have, and ImageUri among them, before changing anything', async () => {
+    await seedStackManagedService(aws, { ...API, image: image(1) });
+
+    const unknown = await deploy(aws, { ...API, image: image(2), 'stack-parameters': 'Version=v8' });
+    expect(unknown.code, explain(unknown)).toBe(1);
+    expect(unknown.errors()[0]).toContain('has no parameter Version');
+    expect(stackUpdates()).toEqual([]);
+
+    aws.clearCalls();
+    const image2 = await deploy(aws, { ...API, image: image(2), 'stack-parameters': `ImageUri=${image(3)}` });
+    expect(image2.code, explain(image2)).toBe(1);
+    expect(image2.errors()[0]).toBe(
+      'deploy-ecs: stack-parameters: ImageUri is set from the image input; leave it out',
+    );
+    expect(aws.calls).toEqual([]);
+  });
+
   it('is a no-op when the service and the stack already have the image: no stack update', async () => {
     const seeded = await seedStackManagedService(aws, { ...API, image: image(1) });
 

@@ -49,6 +49,7 @@ describe('deploy-stack action metadata', () => {
     expect(Object.keys(meta.inputs).sort()).toEqual(
       [
         'capabilities',
+        'initial-parameters',
         'name',
         'no-execute',
         'parameters',
@@ -451,6 +452,65 @@ describe('deploy-stack: mistakes caught before any AWS call', () => {
     const result = await run({ name: 'ds-bad-json', template });
     expect(result.code).toBe(1);
     expect(result.errors().join('\n')).toMatch(new RegExp(`${template}:3:\\d+: invalid JSON`));
+    expect(aws.calls).toHaveLength(0);
+  });
+
+  it('uses initial-parameters only where the stack lacks the parameter, keeping the current value after', async () => {
+    const template = writeFile(queueTemplate());
+    const first = await run({
+      name: 'ds-initial',
+      template,
+      parameters: 'Env=init',
+      'initial-parameters': 'Note=first',
+    });
+    expect(first.code, first.errors().join('\n')).toBe(0);
+    expect(first.outputs.status).toBe('created');
+    expect((await stack('ds-initial')).parameters.Note).toBe('first');
+    // Another step changes the value (as deploy-ecs does with ImageUri) ...
+    const moved = await run({ name: 'ds-initial', template, parameters: 'Env=init\nNote=moved' });
+    expect(moved.outputs.status).toBe('updated');
+    aws.clearCalls();
+
+    // ... and the next run with a different initial value keeps it.
+    const again = await run({
+      name: 'ds-initial',
+      template,
+      parameters: 'Env=init',
+      'initial-parameters': 'Note=first',
+    });
+    expect(again.code, again.errors().join('\n')).toBe(0);
+    expect(again.outputs.status).toBe('unchanged');
+    expect(queryParameters(cfnCalls(aws, 'CreateChangeSet')[0] ?? {})).toMatchObject({ Env: 'init' });
+    const sent = cfnCalls(aws, 'CreateChangeSet')[0] ?? {};
+    const notes = Object.entries(sent).filter(([k, v]) => k.endsWith('.ParameterKey') && v === 'Note');
+    expect(notes).toHaveLength(1);
+    const prefix = notes[0]?.[0].replace(/ParameterKey$/, '') ?? '';
+    expect(sent[`${prefix}UsePreviousValue`]).toBe('true');
+    expect(sent[`${prefix}ParameterValue`]).toBeUndefined();
+    expect((await stack('ds-initial')).parameters.Note).toBe('moved');
+  });
+
+  it('refuses a key in both parameters and initial-parameters, and an unknown initial parameter', async () => {
+    const result = await run({
+      name: 'ds-initial-bad',
+      template: writeFile(queueTemplate()),
+      parameters: 'Env=x\nNote=a',
+      'initial-parameters': 'Note=b\nImage=c',
+    });
+    expect(result.code).toBe(1);
+    expect(result.errors()[0]).toContain('initial-parameters: Note is also in parameters');
+    expect(aws.calls).toHaveLength(0);
+
+    const unknown = await run({
+      name: 'ds-initial-bad',
+      template: writeFile(queueTemplate()),
+      parameters: 'Env=x',
+      'initial-parameters': 'Image=c',
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.errors()[0]).toBe(
+      'deploy-stack: initial-parameters: Image is not a parameter of the template (accepted: Env, Note)',
+    );
     expect(aws.calls).toHaveLength(0);
   });
 
