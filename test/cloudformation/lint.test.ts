@@ -21,7 +21,9 @@ let findings: Finding[] = [];
 
 beforeAll(() => {
   const files = TEMPLATE_NAMES.map(templatePath);
-  const result = spawnSync('cfn-lint', ['--format', 'json', ...files], {
+  // cfn-lint's console entry point through python3, so that it runs wherever pip put it (PATH or not).
+  const entry = 'import sys; from cfnlint.runner import main; sys.exit(main())';
+  const result = spawnSync('python3', ['-c', entry, '--format', 'json', ...files], {
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -7,20 +7,43 @@ import type { TestProject } from 'vitest/node';
 /** Pinned Python tools: the local AWS endpoint's base and the CloudFormation linter. */
 export const PYTHON_TOOLS = { moto: '5.2.1', cfnLint: '1.51.0' } as const;
 
-function has(command: string, args: string[], expect?: string): boolean {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0 && result.error) return false;
-  return expect ? `${result.stdout}${result.stderr}`.includes(expect) : result.status === 0;
+/** The installed version of a Python distribution, or undefined (also when python3 cannot import it). */
+function installedVersion(distribution: string, module: string): string | undefined {
+  const result = spawnSync(
+    'python3',
+    ['-c', `import ${module}, importlib.metadata as m; print(m.version(${JSON.stringify(distribution)}))`],
+    { encoding: 'utf8' },
+  );
+  return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
+/**
+ * Installs the pinned versions with pip where they are missing or another version is installed. Tests run
+ * both through python3 (moto's launcher imports moto.server; cfn-lint runs as `python3 -m` its entry
+ * point), so neither needs to be on PATH. Where the system Python refuses a plain install (PEP 668,
+ * "externally managed", as on Debian and Ubuntu without a virtual environment), it installs for the user.
+ */
 export function ensurePythonTools(): void {
   const missing: string[] = [];
-  if (!has('moto_server', ['--help'])) missing.push(`moto[server]==${PYTHON_TOOLS.moto}`);
-  if (!has('cfn-lint', ['--version'], PYTHON_TOOLS.cfnLint))
+  // moto.server needs the server extras (flask and friends).
+  if (installedVersion('moto', 'moto.server') !== PYTHON_TOOLS.moto)
+    missing.push(`moto[server]==${PYTHON_TOOLS.moto}`);
+  if (installedVersion('cfn-lint', 'cfnlint.runner') !== PYTHON_TOOLS.cfnLint)
     missing.push(`cfn-lint==${PYTHON_TOOLS.cfnLint}`);
   if (missing.length === 0) return;
   console.log(`[setup] installing ${missing.join(' ')} with pip`);
-  execFileSync('python3', ['-m', 'pip', 'install', '--quiet', ...missing], { stdio: 'inherit' });
+  const pip = (extra: string[]) =>
+    spawnSync('python3', ['-m', 'pip', 'install', '--quiet', ...extra, ...missing], { encoding: 'utf8' });
+  let result = pip([]);
+  if (result.status !== 0 && /externally-managed-environment/.test(`${result.stderr}${result.stdout}`)) {
+    console.log('[setup] the system Python is externally managed: installing for this user instead');
+    result = pip(['--user', '--break-system-packages']);
+  }
+  if (result.status !== 0) {
+    throw new Error(
+      `pip could not install ${missing.join(' ')} (exit ${result.status}): ${result.stderr || result.stdout}\nInstall them with pip yourself, or run the tests from a virtual environment.`,
+    );
+  }
 }
 
 /** The Actions runtime is Node.js 24; bundles are tested under it, whatever Node.js runs vitest. */
