@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   APPROVER,
+  callerInputs,
   describeRun,
   type Endpoints,
   HEAD_SHA,
@@ -242,6 +243,46 @@ describe('the pipeline', () => {
       const versions = messageVersions();
       expect(versions.at(-2)).toMatch(/approv/i);
       expect(versions.at(-1)).toMatch(/fail/i);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'runs only test and an unpushed build for a pull request: no AWS call, no deploy, no Slack message',
+    async () => {
+      const run = await runPipeline(endpoints, {
+        github: { event_name: 'pull_request', ref: 'refs/pull/7/merge', run_id: '4301' },
+      });
+      const summary = describeRun(run);
+      expect(job(run, 'test').result, summary).toBe('success');
+      expect(job(run, 'build').result, summary).toBe('success');
+      expect(step(job(run, 'build'), 'image').outputs.image ?? '').toBe('');
+      for (const id of ['staging', 'approve', 'production', 'report'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+      expect(run.result).toBe('success');
+      expect(endpoints.aws.calls.map((c) => `${c.service}:${c.action}`)).toEqual([]);
+      expect(endpoints.github.issues).toHaveLength(0);
+      expect(endpoints.slack.messages(SLACK_CHANNEL)).toHaveLength(0);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses a misspelt approval mode before anything runs, rather than skipping the gate',
+    async () => {
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { approval: 'issues' }),
+      });
+      const summary = describeRun(run);
+      const test = job(run, 'test');
+      expect(test.result, summary).toBe('failure');
+      expect(JSON.stringify(test.steps), summary).toContain(
+        'approval: \\"issues\\" is not one of environment, issue, both',
+      );
+      for (const id of ['build', 'staging', 'approve', 'production'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+      expect(run.result).toBe('failure');
+      expect(endpoints.aws.calls.filter((c) => c.service !== 'sts')).toEqual([]);
     },
     SCENARIO_TIMEOUT_MS,
   );
