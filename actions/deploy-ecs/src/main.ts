@@ -30,6 +30,7 @@ export interface DeployEcsInputs {
   stackParameters: Record<string, string>;
   migrateCommand?: string[];
   wait: boolean;
+  rollback: boolean;
   timeoutMs: number;
   smokeUrl?: string;
   expectVersion?: string;
@@ -105,6 +106,7 @@ function readInputs(i: InputReader): DeployEcsInputs {
     else migrateCommand = split;
   }
   const wait = i.boolean('wait', true);
+  const rollback = i.boolean('rollback', true);
   const timeoutMs = i.duration('timeout-minutes', {
     unit: 'minutes',
     fallback: 20 * 60_000,
@@ -134,6 +136,7 @@ function readInputs(i: InputReader): DeployEcsInputs {
     stackParameters,
     migrateCommand,
     wait,
+    rollback,
     timeoutMs,
     smokeUrl,
     expectVersion,
@@ -182,6 +185,7 @@ export async function run(): Promise<void> {
         stackParameters: inputs.stackParameters,
         migrateCommand: inputs.migrateCommand,
         wait: inputs.wait,
+        rollback: inputs.rollback,
         timeoutMs: inputs.timeoutMs,
         smoke: inputs.smokeUrl ? { url: inputs.smokeUrl, expectVersion: inputs.expectVersion } : undefined,
         signal,

@@ -222,7 +222,7 @@ class Deployment {
         r.rolledBackTo = verdict.rolledBackTo;
         return this.fail(
           'rolled-back',
-          `${subject} failed and ECS rolled the service back to ${shortTaskDefinition(verdict.rolledBackTo)}: ${verdict.reason}${cause}`,
+          `${subject} failed and ${verdict.by === 'action' ? `${this.action}` : 'ECS'} rolled the service back to ${shortTaskDefinition(verdict.rolledBackTo)}: ${verdict.reason}${cause}`,
           'The service runs the previous task definition again; fix the cause above and deploy again.',
         );
       case 'failed':
@@ -370,12 +370,84 @@ async function deployDirectly(d: Deployment): Promise<void> {
     containerName: name,
     definitions: d.containersOf,
   });
-  const verdict = await watcher.watch({ deadline: d.deadline, signal: options.signal });
+  let verdict = await watcher.watch({ deadline: d.deadline, signal: options.signal });
+  if ((verdict.kind === 'failed' || verdict.kind === 'timeout') && options.rollback !== false) {
+    verdict = await rollBack(d, watcher, verdict);
+  }
   await d.conclude(
     watcher,
     verdict,
     ` (aws ecs describe-services --cluster ${options.cluster} --services ${options.service})`,
   );
+}
+
+/** How long the action waits for its own rollback, beyond the deploy's timeout. */
+const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The rollout failed or timed out and ECS is not rolling it back: put the service back on the task
+ * definition it ran before and wait until that deployment completes, so a failed deploy leaves the last
+ * good version serving. Returns 'rolled-back' (by the action), or 'failed' saying the rollback did not finish.
+ */
+async function rollBack(
+  d: Deployment,
+  failed: RolloutWatcher,
+  verdict: RolloutVerdict,
+): Promise<RolloutVerdict> {
+  const { options, service } = d;
+  const previous = service.taskDefinition;
+  const why =
+    verdict.kind === 'failed'
+      ? verdict.reason
+      : `it did not finish within ${formatDuration(options.timeoutMs)} (${failed.describeState()})`;
+  if (!previous || previous === failed.taskDefinitionArn) return verdict;
+  log.warning(
+    `The rollout of ${shortTaskDefinition(failed.taskDefinitionArn)} failed: ${why}. Rolling ${options.service} back to ${shortTaskDefinition(previous)}.`,
+  );
+  let now: Service;
+  try {
+    const updated = await aws(
+      'ECS UpdateService',
+      () =>
+        ecsClient(options.region).send(
+          new UpdateServiceCommand({
+            cluster: options.cluster,
+            service: options.service,
+            taskDefinition: previous,
+          }),
+        ),
+      'Check the deploy role may call ecs:UpdateService on this service.',
+    );
+    now = updated.service ?? {};
+  } catch (error) {
+    return {
+      kind: 'failed',
+      reason: `${why}; rolling back to ${shortTaskDefinition(previous)} failed too: ${messageOf(error)}`,
+    };
+  }
+  const started = now.deployments?.find((x) => x.taskDefinition === previous && x.status === 'PRIMARY');
+  const back = new RolloutWatcher({
+    region: options.region,
+    cluster: options.cluster,
+    service: options.service,
+    baseline: failed.service ?? service,
+    previousTaskDefinitionArn: failed.taskDefinitionArn ?? '',
+    deploymentId: started?.id,
+    taskDefinitionArn: previous,
+    containerName: d.result.containerName,
+    definitions: d.containersOf,
+  });
+  const outcome = await back.watch({ deadline: Date.now() + ROLLBACK_TIMEOUT_MS, signal: options.signal });
+  failed.timeline.push(...back.timeline);
+  if (outcome.kind === 'completed') {
+    return { kind: 'rolled-back', reason: why, rolledBackTo: previous, by: 'action' };
+  }
+  const state =
+    outcome.kind === 'timeout' ? back.describeState() : 'reason' in outcome ? outcome.reason : outcome.kind;
+  return {
+    kind: 'failed',
+    reason: `${why}; the rollback to ${shortTaskDefinition(previous)} did not complete either (${state})`,
+  };
 }
 
 async function deployThroughStack(d: Deployment, stackName: string): Promise<void> {

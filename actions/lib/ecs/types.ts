@@ -102,6 +102,11 @@ export interface DeployServiceOptions {
   migrateCommand?: string[];
   /** Wait for the rollout to finish (default true). A stack update always waits. */
   wait?: boolean;
+  /**
+   * Direct path: when the rollout fails or times out and ECS does not roll it back (no circuit breaker
+   * rollback), put the service back on its previous task definition and wait for that (default true).
+   */
+  rollback?: boolean;
   /** The whole deploy (migration and rollout) must finish within this. */
   timeoutMs: number;
   /** After the rollout, poll this URL until it answers 2xx (and contains `expectVersion`). */

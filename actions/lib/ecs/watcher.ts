@@ -15,7 +15,13 @@ export type RolloutVerdict =
   | { kind: 'in-progress' }
   | { kind: 'completed' }
   | { kind: 'failed'; reason: string }
-  | { kind: 'rolled-back'; reason: string; rolledBackTo: string }
+  | {
+      kind: 'rolled-back';
+      reason: string;
+      rolledBackTo: string;
+      /** Who rolled back: ECS's circuit breaker (default), or the action itself. */
+      by?: 'ecs' | 'action';
+    }
   | { kind: 'superseded'; reason: string; by?: string }
   | { kind: 'timeout' };
 

@@ -370,48 +370,84 @@ describe('deploy-ecs, direct path', () => {
     expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
   });
 
-  it('reports a FAILED deployment of a service whose circuit breaker does not roll back', async () => {
-    await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'fail' });
+  it('rolls the service back itself when the circuit breaker fails the deployment without rolling back', async () => {
+    const seeded = await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'fail' });
     aws.ecs.nextRollout({ service: 'web', outcome: 'fail', durationMs: 1500 });
 
     const run = await deploy(aws, { ...WEB, image: image(2) });
 
     expect(run.code, explain(run)).toBe(1);
-    expect(run.outputs.status).toBe('failed');
-    expect(aws.ecs.rollouts('web').map((r) => [r.kind, r.rolloutState])).toEqual([['rollout', 'FAILED']]);
-    expect(run.errors()[0]).toMatch(/^The rollout of web:2 to web failed: deployment ecs-svc\/\d+ failed/);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(run.errors()[0]).toMatch(
+      /^The rollout of web:2 to web failed and deploy-ecs rolled the service back to web:1: deployment ecs-svc\/\d+ failed/,
+    );
     expect(run.errors()[0]).toContain('app exited 1');
+    expect(run.stdout).toContain('Rolling web back to web:1');
+    // ECS failed the deployment; the action's own update back to web:1 completed.
+    const rollouts = aws.ecs.rollouts('web');
+    expect(rollouts.map((r) => [r.taskDefinition.split('/').pop(), r.rolloutState])).toEqual([
+      ['web:2', 'FAILED'],
+      ['web:1', 'COMPLETED'],
+    ]);
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
+  });
+
+  it('leaves the failed deployment in place with rollback false, and says so', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'fail' });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'fail', durationMs: 1500 });
+
+    const run = await deploy(aws, { ...WEB, image: image(2), rollback: 'false' });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('failed');
+    expect(run.errors()[0]).toMatch(/^The rollout of web:2 to web failed: deployment ecs-svc\/\d+ failed/);
     expect(run.stdout).toContain('The service has no circuit breaker rollback');
-    // Nothing rolled it back: ECS keeps the new revision.
+    expect(aws.ecs.rollouts('web').map((r) => r.rolloutState)).toEqual(['FAILED']);
     expect(await serviceTaskDefinition(aws, 'prod', 'web')).toMatch(/web:2$/);
   });
 
-  it('times out on a crash loop of a service without a circuit breaker, naming the stopped tasks', async () => {
-    await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'off' });
+  it('rolls back a crash loop of a service without a circuit breaker once the timeout passes', async () => {
+    const seeded = await seedEcsService(aws, { ...WEB, image: image(1), circuitBreaker: 'off' });
     aws.ecs.nextRollout({ service: 'web', outcome: 'fail', durationMs: 1500 });
 
     const run = await deploy(aws, { ...WEB, image: image(2), 'timeout-minutes': '5s' });
 
     expect(run.code, explain(run)).toBe(1);
-    expect(run.outputs.status).toBe('failed');
-    // Without a breaker ECS never fails the deployment.
-    expect(aws.ecs.rollouts('web').map((r) => r.rolloutState)).toEqual(['IN_PROGRESS']);
+    expect(run.outputs.status).toBe('rolled-back');
+    // Without a breaker ECS never fails the deployment: the action gives up at the timeout.
     expect(run.errors()[0]).toMatch(
-      /^The rollout of web:2 to web did not finish within 5s: deployment ecs-svc\/\d+ of web:2 was IN_PROGRESS: .*1 stopped \(last: Task [\w-]+ stopped: Essential container in task exited/,
+      /^The rollout of web:2 to web failed and deploy-ecs rolled the service back to web:1: it did not finish within 5s \(deployment ecs-svc\/\d+ of web:2 was IN_PROGRESS: .*1 stopped \(last: Task [\w-]+ stopped: Essential container in task exited/,
     );
+    expect(aws.ecs.rollouts('web').map((r) => r.rolloutState)).toEqual(['IN_PROGRESS', 'COMPLETED']);
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
   });
 
-  it('times out saying what the deployment was doing', async () => {
-    await seedEcsService(aws, { ...WEB, image: image(1) });
+  it('times out saying what the deployment was doing, and rolls back', async () => {
+    const seeded = await seedEcsService(aws, { ...WEB, image: image(1) });
     aws.ecs.nextRollout({ service: 'web', outcome: 'hang', durationMs: 400 });
 
     const run = await deploy(aws, { ...WEB, image: image(2), 'timeout-minutes': '5s' });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(run.errors()[0]).toMatch(
+      /^The rollout of web:2 to web failed and deploy-ecs rolled the service back to web:1: it did not finish within 5s \(deployment ecs-svc\/\d+ of web:2 was IN_PROGRESS: 0 of 1 tasks running, 1 pending\)/,
+    );
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
+  });
+
+  it('times out with rollback false: the deployment goes on in ECS', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1) });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'hang', durationMs: 400 });
+
+    const run = await deploy(aws, { ...WEB, image: image(2), 'timeout-minutes': '5s', rollback: 'false' });
 
     expect(run.code, explain(run)).toBe(1);
     expect(run.outputs.status).toBe('failed');
     expect(run.errors()[0]).toMatch(
       /^The rollout of web:2 to web did not finish within 5s: deployment ecs-svc\/\d+ of web:2 was IN_PROGRESS: 0 of 1 tasks running, 1 pending\. The deployment goes on in ECS/,
     );
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toMatch(/web:2$/);
   });
 
   it('returns once ECS accepted the new revision when wait is false', async () => {

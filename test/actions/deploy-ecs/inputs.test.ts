@@ -193,6 +193,7 @@ describe('deploy-ecs inputs', () => {
       'stack-parameters',
       'migrate-command',
       'wait',
+      'rollback',
       'timeout-minutes',
       'smoke-url',
       'expect-version',
