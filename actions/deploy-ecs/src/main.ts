@@ -3,7 +3,11 @@
 // over to actions/lib/ecs (loaded only once the inputs are valid), sets the outputs and writes the summary.
 import { readRegion } from '../../lib/aws.js';
 import { appendSummary, log, mask, setOutputs } from '../../lib/core.js';
-import { readTaskDefinitionTemplate, type TaskDefinitionInput } from '../../lib/ecs/task-definition.js';
+import {
+  readTaskDefinitionTemplate,
+  selectContainer,
+  type TaskDefinitionInput,
+} from '../../lib/ecs/task-definition.js';
 import type { DeployServiceResult } from '../../lib/ecs/types.js';
 import {
   IMAGE_ACCEPTED,
@@ -82,6 +86,20 @@ function readInputs(i: InputReader): DeployEcsInputs {
     } catch (error) {
       if (!(error instanceof ConfigurationError)) throw error;
       i.problems.push(...error.problems);
+    }
+    // The container the image goes to, checked against the file before any AWS call.
+    if (taskDefinition) {
+      try {
+        selectContainer(
+          taskDefinition.definition,
+          containerName,
+          `the task definition in ${templatePath}`,
+          ACTION,
+        );
+      } catch (error) {
+        if (!(error instanceof ConfigurationError)) throw error;
+        i.problems.push(...error.problems);
+      }
     }
   }
   const environment = i.keyValues('environment', /^[A-Za-z_][A-Za-z0-9_]*$/);

@@ -20,6 +20,16 @@ beforeAll(async () => {
     join(workspace, 'ecs/empty.json'),
     JSON.stringify({ family: 'web', containerDefinitions: [] }),
   );
+  writeFileSync(
+    join(workspace, 'ecs/two.json'),
+    JSON.stringify({
+      family: 'web',
+      containerDefinitions: [
+        { name: 'app', image: 'a', essential: true },
+        { name: 'proxy', image: 'b', essential: true },
+      ],
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -69,6 +79,16 @@ const CASES: Array<[string, Record<string, string | undefined>, RegExp]> = [
     'task-definition not JSON',
     { ...VALID, 'task-definition': 'ecs/broken.json' },
     /^deploy-ecs: task-definition: ecs\/broken\.json is not valid JSON/,
+  ],
+  [
+    'task-definition file with two essential containers and no container-name',
+    { ...VALID, 'task-definition': 'ecs/two.json' },
+    /^deploy-ecs: container-name: the task definition in ecs\/two\.json has 2 essential containers \(app, proxy\); set container-name/,
+  ],
+  [
+    'container-name not in the task-definition file',
+    { ...VALID, 'task-definition': 'ecs/two.json', 'container-name': 'web' },
+    /^deploy-ecs: container-name: the task definition in ecs\/two\.json has no container named "web"; its containers are: app, proxy/,
   ],
   [
     'task-definition without containers',
