@@ -248,6 +248,25 @@ describe('the pipeline', () => {
   );
 
   it(
+    'leaves approval to the production environment in environment mode: no issue, production still deploys',
+    async () => {
+      // GitHub's required reviewers gate the production job itself; the runner starts it as an approved one.
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }),
+      });
+      const summary = describeRun(run);
+      expect(job(run, 'approve').result, summary).toBe('skipped');
+      for (const id of ['test', 'build', 'staging', 'production', 'report'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      expect(job(run, 'production').environment?.name).toBe('production');
+      expect(step(job(run, 'production'), 'deploy').inputs.image).toBe(job(run, 'build').outputs.image);
+      expect(endpoints.github.issues).toHaveLength(0);
+      expect(run.result).toBe('success');
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
     'runs only test and an unpushed build for a pull request: no AWS call, no deploy, no Slack message',
     async () => {
       const run = await runPipeline(endpoints, {
