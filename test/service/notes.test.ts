@@ -68,6 +68,20 @@ describe.each(DATABASES)('notes API on $name', (engine) => {
     );
   });
 
+  it('counts characters, not UTF-16 units: 200 emoji make a valid title, 201 do not', async () => {
+    const res = await create({ title: '🦄'.repeat(200), body: '😀'.repeat(20_000) });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ title: '🦄'.repeat(200) });
+
+    const over = expectProblem(await create({ title: '🦄'.repeat(201), body: '😀'.repeat(20_001) }), 400);
+    expect(over.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'title', message: 'must be at most 200 characters' }),
+        expect.objectContaining({ field: 'body', message: 'must be at most 20000 characters' }),
+      ]),
+    );
+  });
+
   it('validates each field with a useful message', async () => {
     const res = await create({ title: '', tags: ['ok', 'Not OK', ''], extra: true });
     const problem = expectProblem(res, 400);
@@ -262,6 +276,7 @@ describe.each(DATABASES)('notes API on $name', (engine) => {
       );
       const create = doc.components.schemas.NoteCreate;
       expect(create.properties.title).toMatchObject({ minLength: 1, maxLength: 200 });
+      expect(create.properties.body).toMatchObject({ maxLength: 20_000 });
       expect(create.properties.tags).toMatchObject({ maxItems: 20 });
       expect(create.additionalProperties).toBe(false);
       expect(doc.paths['/v1/notes/{id}'].patch.responses).toHaveProperty('412');

@@ -21,15 +21,21 @@ export const Tag = z
 const noNul = (value: string) => !value.includes('\u0000');
 const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
 
+// Lengths count characters (Unicode code points), as JSON Schema's maxLength does, not UTF-16 code units:
+// a 200-emoji title is 200 characters. The limit is declared to OpenAPI explicitly for that reason.
+const atMost = (max: number) => (value: string) => value.length <= max || [...value].length <= max;
+
 const Title = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
   .min(1, 'must not be empty')
-  .max(TITLE_MAX, `must be at most ${TITLE_MAX} characters`)
-  .refine(noNul, NUL_MESSAGE);
+  .refine(atMost(TITLE_MAX), `must be at most ${TITLE_MAX} characters`)
+  .refine(noNul, NUL_MESSAGE)
+  .openapi({ maxLength: TITLE_MAX });
 const Body = z
   .string({ error: 'must be a string' })
-  .max(BODY_MAX, `must be at most ${BODY_MAX} characters`)
-  .refine(noNul, NUL_MESSAGE);
+  .refine(atMost(BODY_MAX), `must be at most ${BODY_MAX} characters`)
+  .refine(noNul, NUL_MESSAGE)
+  .openapi({ maxLength: BODY_MAX });
 const Tags = z
   .array(Tag, { error: 'must be an array of tags' })
   .max(TAGS_MAX, `must hold at most ${TAGS_MAX} tags`);
