@@ -382,7 +382,7 @@ export class EcsEngine implements EcsScenarios {
     const response = await forward();
     if (response.status !== 200) return response;
     const body = JSON.parse(response.body.toString()) as { services?: Obj[]; failures?: unknown[] };
-    const now = Date.now();
+    const now = await this.settledNow();
     const services: Obj[] = [];
     for (const service of body.services ?? []) {
       if (service.status !== 'ACTIVE') {
@@ -431,7 +431,7 @@ export class EcsEngine implements EcsScenarios {
     const response = await forward();
     if (response.status !== 200) return response;
     const body = JSON.parse(response.body.toString()) as { tasks?: Obj[]; failures?: Obj[] };
-    const now = Date.now();
+    const now = await this.settledNow();
     const tasks: Obj[] = [];
     for (const task of body.tasks ?? []) {
       const rec = this.tasks.get(String(task.taskArn));
@@ -463,7 +463,7 @@ export class EcsEngine implements EcsScenarios {
       if (error instanceof AwsError) return jsonError(error.code, error.message, error.status);
       throw error;
     }
-    const now = Date.now();
+    const now = await this.settledNow();
     const described: Obj[] = [];
     for (let i = 0; i < arns.length; i += 100) {
       const chunk = await this.moto.json<{ tasks: Obj[] }>('ecs', 'DescribeTasks', {
@@ -1063,6 +1063,17 @@ export class EcsEngine implements EcsScenarios {
 
   private schedule(at: number, depId: string | undefined, run: () => Promise<void>): void {
     this.actions.push({ at, seq: this.seq++, depId, run });
+  }
+
+  /**
+   * The time a response shows, with everything due by then applied: the request already advanced before
+   * going to moto, but time moved on while moto answered, and a state that follows from time alone (FAILED at
+   * terminalAt) must not show without what happens at that moment (the rollback deployment, its events).
+   */
+  private async settledNow(): Promise<number> {
+    const now = Date.now();
+    await this.advance();
+    return now;
   }
 
   private async advance(): Promise<void> {
