@@ -39,6 +39,23 @@ export function awsClientConfig(region: string): AwsClientConfig {
   };
 }
 
+const clientsByClass = new Map<unknown, Map<string, unknown>>();
+
+/** One SDK client of a class per region for the life of the process (the class is passed in: no SDK import here). */
+export function regionalClient<T>(Client: new (config: AwsClientConfig) => T, region: string): T {
+  let byRegion = clientsByClass.get(Client);
+  if (!byRegion) {
+    byRegion = new Map();
+    clientsByClass.set(Client, byRegion);
+  }
+  let client = byRegion.get(region) as T | undefined;
+  if (!client) {
+    client = new Client(awsClientConfig(region));
+    byRegion.set(region, client);
+  }
+  return client;
+}
+
 /**
  * The `region` input (or AWS_REGION) read through an InputReader: a missing or malformed region becomes one
  * more input problem, reported with all the others before any AWS call.

@@ -15,20 +15,13 @@ import {
   type Repository,
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
-import { awsClientConfig } from './aws.js';
+import { regionalClient } from './aws.js';
 import { log, mask } from './core.js';
 import { ActionError, describeAwsError, messageOf } from './errors.js';
 import { onChange, poll } from './poll.js';
 
-const clients = new Map<string, ECRClient>();
-
 function client(region: string): ECRClient {
-  let existing = clients.get(region);
-  if (!existing) {
-    existing = new ECRClient(awsClientConfig(region));
-    clients.set(region, existing);
-  }
-  return existing;
+  return regionalClient(ECRClient, region);
 }
 
 /** Runs an ECR call; the AWS error names in `expected` come back as `undefined`-returning outcomes. */

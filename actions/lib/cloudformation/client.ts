@@ -1,20 +1,13 @@
 // The CloudFormation client and the stack description every module needs. Load this module (and the ones
 // importing it) with a dynamic import() after the inputs are validated.
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { awsClientConfig } from '../aws.js';
+import { regionalClient } from '../aws.js';
 import { aws } from '../errors.js';
 import type { StackDescription } from './types.js';
 
-const clients = new Map<string, CloudFormationClient>();
-
 /** One client per region for the life of the process. */
 export function cloudFormationClient(region: string): CloudFormationClient {
-  let client = clients.get(region);
-  if (!client) {
-    client = new CloudFormationClient(awsClientConfig(region));
-    clients.set(region, client);
-  }
-  return client;
+  return regionalClient(CloudFormationClient, region);
 }
 
 function isMissingStack(error: unknown): boolean {

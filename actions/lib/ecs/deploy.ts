@@ -338,17 +338,7 @@ async function deployDirectly(d: Deployment): Promise<void> {
   const arn = await d.register(desired, `${options.image} on container ${name}`);
   result.taskDefinitionArn = arn;
   await d.migrate(arn, desired, false);
-  const updated = await aws(
-    'ECS UpdateService',
-    () =>
-      ecsClient(options.region).send(
-        new UpdateServiceCommand({ cluster: options.cluster, service: options.service, taskDefinition: arn }),
-      ),
-    'Check the deploy role may call ecs:UpdateService on this service and iam:PassRole on its roles.',
-  );
-  const started = updated.service?.deployments?.find(
-    (x) => x.taskDefinition === arn && x.status === 'PRIMARY',
-  );
+  const started = await pointServiceAt(d, arn);
   result.deploymentId = started?.id;
   log.info(
     `Updated ${options.service}: deployment ${started?.id ?? '(id not returned)'} rolls ${shortTaskDefinition(service.taskDefinition)} → ${shortTaskDefinition(arn)}`,
@@ -381,6 +371,22 @@ async function deployDirectly(d: Deployment): Promise<void> {
   );
 }
 
+/** UpdateService to `taskDefinition`; returns the PRIMARY deployment ECS started for it. */
+async function pointServiceAt(d: Deployment, taskDefinition: string) {
+  const { options } = d;
+  const updated = await aws(
+    'ECS UpdateService',
+    () =>
+      ecsClient(options.region).send(
+        new UpdateServiceCommand({ cluster: options.cluster, service: options.service, taskDefinition }),
+      ),
+    'Check the deploy role may call ecs:UpdateService on this service and iam:PassRole on its roles.',
+  );
+  return updated.service?.deployments?.find(
+    (x) => x.taskDefinition === taskDefinition && x.status === 'PRIMARY',
+  );
+}
+
 /** How long the action waits for its own rollback, beyond the deploy's timeout. */
 const ROLLBACK_TIMEOUT_MS = 10 * 60_000;
 
@@ -404,28 +410,15 @@ async function rollBack(
   log.warning(
     `The rollout of ${shortTaskDefinition(failed.taskDefinitionArn)} failed: ${why}. Rolling ${options.service} back to ${shortTaskDefinition(previous)}.`,
   );
-  let now: Service;
+  let started: Awaited<ReturnType<typeof pointServiceAt>>;
   try {
-    const updated = await aws(
-      'ECS UpdateService',
-      () =>
-        ecsClient(options.region).send(
-          new UpdateServiceCommand({
-            cluster: options.cluster,
-            service: options.service,
-            taskDefinition: previous,
-          }),
-        ),
-      'Check the deploy role may call ecs:UpdateService on this service.',
-    );
-    now = updated.service ?? {};
+    started = await pointServiceAt(d, previous);
   } catch (error) {
     return {
       kind: 'failed',
       reason: `${why}; rolling back to ${shortTaskDefinition(previous)} failed too: ${messageOf(error)}`,
     };
   }
-  const started = now.deployments?.find((x) => x.taskDefinition === previous && x.status === 'PRIMARY');
   const back = new RolloutWatcher({
     region: options.region,
     cluster: options.cluster,
