@@ -201,6 +201,44 @@ export async function run(): Promise<void> {
         },
       );
     }
+    /** The image by digest as the outputs, the scan gate (scan: wait) and the job summary. */
+    const publish = async (
+      digest: string,
+      references: string[],
+      built: { buildMs: number; sizeBytes?: number },
+    ): Promise<void> => {
+      const immutableRef = `${login.registry}/${repository.name}@${digest}`;
+      setOutputs({
+        image: immutableRef,
+        digest,
+        registry: login.registry,
+        tags: JSON.stringify(references),
+        'image-uri': references[0],
+      });
+      const scan =
+        inputs.scan === 'wait'
+          ? await waitForScans(ecr, inputs, region, repository, digest, signal)
+          : undefined;
+      await appendSummary(
+        renderSummary({
+          pushed: true,
+          repository: inputs.repository,
+          repositoryInfo: repository,
+          keepImages: inputs.keepImages,
+          image: immutableRef,
+          digest,
+          registry: login.registry,
+          tags: references,
+          platforms: inputs.platforms,
+          sizeBytes: built.sizeBytes,
+          cache,
+          buildMs: built.buildMs,
+          totalMs: Date.now() - startedAt,
+          scan,
+        }),
+      );
+      if (scan?.failure) throw scan.failure;
+    };
     // A re-run of the same commit: every tag is the commit SHA and already names one image in an immutable
     // repository. That image was built from this very commit, so it is reused (re-running a step is safe);
     // any other existing immutable tag is an error.
@@ -215,35 +253,7 @@ export async function run(): Promise<void> {
         log.notice(
           `Tag ${tag} (this commit) already exists in immutable repository ${repository.name}: reusing ${immutableRef} (pushed at ${existing.pushedAt?.toISOString() ?? 'an unknown time'}) instead of building it again`,
         );
-        setOutputs({
-          image: immutableRef,
-          digest: existing.digest,
-          registry: login.registry,
-          tags: JSON.stringify(references),
-          'image-uri': references[0],
-        });
-        const scan =
-          inputs.scan === 'wait'
-            ? await waitForScans(ecr, inputs, region, repository, existing.digest, signal)
-            : undefined;
-        await appendSummary(
-          renderSummary({
-            pushed: true,
-            repository: inputs.repository,
-            repositoryInfo: repository,
-            keepImages: inputs.keepImages,
-            image: immutableRef,
-            digest: existing.digest,
-            registry: login.registry,
-            tags: references,
-            platforms: inputs.platforms,
-            cache,
-            buildMs: 0,
-            totalMs: Date.now() - startedAt,
-            scan,
-          }),
-        );
-        if (scan?.failure) throw scan.failure;
+        await publish(existing.digest, references, { buildMs: 0 });
         return;
       }
       if (existing) {
@@ -292,38 +302,8 @@ export async function run(): Promise<void> {
       );
     }
     const image: ImageInfo = await ecr.describeImage(region, repository.name, digest);
-    const immutableRef = `${login.registry}/${repository.name}@${digest}`;
-    setOutputs({
-      image: immutableRef,
-      digest,
-      registry: login.registry,
-      tags: JSON.stringify(references),
-      'image-uri': references[0],
-    });
-    log.info(`Pushed ${immutableRef} (${references.join(', ')})`);
-
-    let scan: ScanOutcome | undefined;
-    if (inputs.scan === 'wait') scan = await waitForScans(ecr, inputs, region, repository, digest, signal);
-
-    await appendSummary(
-      renderSummary({
-        pushed: true,
-        repository: inputs.repository,
-        repositoryInfo: repository,
-        keepImages: inputs.keepImages,
-        image: immutableRef,
-        digest,
-        registry: login.registry,
-        tags: references,
-        platforms: inputs.platforms,
-        sizeBytes: image.sizeBytes,
-        cache,
-        buildMs,
-        totalMs: Date.now() - startedAt,
-        scan,
-      }),
-    );
-    if (scan?.failure) throw scan.failure;
+    log.info(`Pushed ${login.registry}/${repository.name}@${digest} (${references.join(', ')})`);
+    await publish(digest, references, { buildMs, sizeBytes: image.sizeBytes });
   });
 }
 
