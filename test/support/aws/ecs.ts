@@ -379,10 +379,13 @@ export class EcsEngine implements EcsScenarios {
   private async onDescribeServices(
     forward: (body?: Buffer) => Promise<LayerResponse>,
   ): Promise<LayerResponse> {
+    // The moment shown, with everything due by then applied, is taken before asking moto: what moto answers
+    // then matches the layer's own state (a rollback applied after moto answered would look like a new
+    // deployment of the revision moto still reported).
+    const now = await this.settledNow();
     const response = await forward();
     if (response.status !== 200) return response;
     const body = JSON.parse(response.body.toString()) as { services?: Obj[]; failures?: unknown[] };
-    const now = await this.settledNow();
     const services: Obj[] = [];
     for (const service of body.services ?? []) {
       if (service.status !== 'ACTIVE') {
