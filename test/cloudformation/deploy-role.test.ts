@@ -1,22 +1,10 @@
 // The deploy role github-oidc.yml creates must allow every AWS call the actions make: the calls are read
 // from the actions' own sources (each `new XCommand` with the client package it is imported from), so a new
 // call without a matching permission fails here rather than with AccessDenied in a user's first deploy.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { actionSources, callsInSources } from './calls.js';
 import { type Json, loadTemplates } from './load.js';
 import { iamStatements } from './rules.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** The IAM prefix of each AWS SDK client package the actions use. */
-const IAM_PREFIX: Record<string, string> = {
-  'client-cloudformation': 'cloudformation',
-  'client-ecs': 'ecs',
-  'client-ecr': 'ecr',
-  'client-cloudwatch-logs': 'logs',
-  'client-s3': 's3',
-};
 
 /**
  * Calls the role deliberately does not allow, and why. Each is optional for the pipeline this role serves.
@@ -48,41 +36,6 @@ const GRANTED_WITHOUT_A_COMMAND: Record<string, string> = {
   'ecr:GetDownloadUrlForLayer': 'buildx pulls cache or base-image layers from the repository',
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.ts') && !f.includes('dist/') && !f.includes('node_modules'))
-    .map((f) => join(ROOT, dir, f));
-}
-
-/** `service:Action` for every SDK command constructed in the actions' sources. */
-function callsInSources(files: string[]): Set<string> {
-  const calls = new Set<string>();
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    const clientOf = new Map<string, string>();
-    for (const m of text.matchAll(
-      /import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g,
-    )) {
-      for (const name of (m[1] ?? '').split(',')) {
-        const id = name.replace(/^\s*type\s+/, '').trim();
-        if (id) clientOf.set(id, m[2] ?? '');
-      }
-    }
-    for (const m of text.matchAll(/new\s+([A-Z][A-Za-z0-9]*)Command\s*\(/g)) {
-      const client = clientOf.get(`${m[1]}Command`);
-      if (!client) continue;
-      const prefix = IAM_PREFIX[client];
-      if (!prefix)
-        throw new Error(
-          `${file}: ${m[1]}Command comes from @aws-sdk/${client}, which has no IAM prefix here`,
-        );
-      calls.add(`${prefix}:${m[1]}`);
-    }
-  }
-  return calls;
-}
-
 function actionsOf(value: Json | undefined): string[] {
   if (typeof value === 'string') return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
@@ -97,12 +50,8 @@ function grantedByDeployRole(): Set<string> {
   return granted;
 }
 
-const sources = [...sourceFiles('actions/lib'), ...sourceFiles('actions'), ...sourceFiles('src')].filter(
-  (f, i, all) => all.indexOf(f) === i && !f.includes('/test/'),
-);
-
 describe('the GitHub deploy role (github-oidc.yml)', () => {
-  const calls = callsInSources(sources);
+  const calls = callsInSources(actionSources());
   const granted = grantedByDeployRole();
 
   it('finds the calls the actions make', () => {

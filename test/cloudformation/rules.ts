@@ -789,7 +789,8 @@ const iamRolesBounded: PolicyRule = {
         JSON.stringify(props(r.Properties).ManagedPolicyName) ===
         JSON.stringify({ 'Fn::Sub': '${EnvironmentName}-permissions-boundary' }),
     );
-    if (!named) violations.push('github-oidc.yml: no managed policy named ${EnvironmentName}-permissions-boundary');
+    if (!named)
+      violations.push('github-oidc.yml: no managed policy named ${EnvironmentName}-permissions-boundary');
     return violations;
   },
 };
@@ -803,7 +804,8 @@ const PORT_PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', '6', '17', '1', 
 
 const ingressProtocolNamesPorts: PolicyRule = {
   id: 'ingress-protocol-limits-ports',
-  title: "No ingress rule with IpProtocol '-1' (or another protocol number): every rule is limited to its ports",
+  title:
+    "No ingress rule with IpProtocol '-1' (or another protocol number): every rule is limited to its ports",
   check(templates) {
     const violations: string[] = [];
     for (const { where, rule } of ingressRules(templates)) {
@@ -864,8 +866,7 @@ const githubTrustScoped: PolicyRule = {
       for (const subject of subjects) {
         const sub = isObject(subject) ? subject['Fn::Sub'] : subject;
         const pattern = Array.isArray(sub) ? sub[0] : sub;
-        const prefix =
-          typeof pattern === 'string' ? prefixes.find((p) => pattern.startsWith(p)) : undefined;
+        const prefix = typeof pattern === 'string' ? prefixes.find((p) => pattern.startsWith(p)) : undefined;
         const rest = typeof pattern === 'string' && prefix ? pattern.slice(prefix.length) : '';
         const scoped =
           prefix !== undefined &&
