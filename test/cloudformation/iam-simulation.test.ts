@@ -999,6 +999,10 @@ describe('the deploy roles trust GitHub tokens, evaluated', () => {
     expect(assume(s.deployTrust, { sub: `${IMMUTABLE}:environment:staging` })).toBe('ImplicitlyDenied');
   });
 
+  it('refuses an owner ID without the repository ID, as CloudFormation would (Rules)', () => {
+    expect(() => oidcStack(oidc(), 'staging', { GitHubRepositoryId: '' })).toThrow(/both or neither/);
+  });
+
   it('trusts the provider of its own account only', () => {
     expect(
       assume(

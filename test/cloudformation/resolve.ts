@@ -1,8 +1,10 @@
-// Evaluates a parsed template the way CloudFormation does for one set of concrete parameters: pseudo
-// parameters, parameter defaults, conditions, and the intrinsic functions the templates use (Ref, Fn::Sub,
-// Fn::If, Fn::Join, Fn::Select, Fn::Split, Fn::GetAtt, Fn::ImportValue, Fn::GetAZs), with AWS::NoValue
-// removed from lists and objects. Resources that do not exist until deployed (their Ref and attributes)
-// and exports come from the caller, so a test states exactly which physical names it assumes.
+// Evaluates a parsed template the way CloudFormation does for one set of concrete parameters. The local
+// AWS endpoint's compiler (test/support/aws/compile.ts) does what CloudFormation does before any resource
+// exists - parameter constraints, Rules, Conditions, Fn::If, AWS::NoValue, Fn::Cidr, Fn::GetAZs - and this
+// module resolves the rest: Ref, Fn::Sub, Fn::Join, Fn::Split, Fn::Select, Fn::GetAtt, Fn::ImportValue.
+// Resources that do not exist until deployed (their Ref and attributes) and exports come from the caller,
+// so a test states exactly which physical names it assumes.
+import { compileTemplate } from '../support/aws/compile.js';
 import { isObject } from './intrinsics.js';
 import type { Json, JsonObject, Template } from './load.js';
 
@@ -30,60 +32,16 @@ export interface ResolvedTemplate {
   resources: Record<string, ResolvedResource>;
 }
 
-const NO_VALUE = Symbol('AWS::NoValue');
-type Value = Json | typeof NO_VALUE;
-
 class Resolver {
-  private readonly conditions: Record<string, boolean> = {};
   private readonly parameters: Record<string, Json> = {};
 
   constructor(
-    private readonly template: Template,
+    template: Template,
     private readonly context: ResolveContext,
   ) {
     for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
-      const given = context.parameters[name] ?? parameter.Default;
-      if (given === undefined) throw new Error(`parameter ${name} has no value and no Default`);
-      this.parameters[name] = parameter.Type.startsWith('CommaDelimitedList')
-        ? String(given).split(',')
-        : String(given);
-    }
-    for (const name of Object.keys(context.parameters)) {
-      if (!(name in this.parameters)) throw new Error(`the template has no parameter ${name}`);
-    }
-    for (const name of Object.keys(template.Conditions ?? {})) this.condition(name);
-  }
-
-  get resolvedConditions(): Record<string, boolean> {
-    return { ...this.conditions };
-  }
-
-  condition(name: string): boolean {
-    const known = this.conditions[name];
-    if (known !== undefined) return known;
-    const definition = this.template.Conditions?.[name];
-    if (definition === undefined) throw new Error(`no condition ${name}`);
-    const value = this.test(definition);
-    this.conditions[name] = value;
-    return value;
-  }
-
-  private test(value: Json): boolean {
-    if (!isObject(value)) throw new Error(`not a condition: ${JSON.stringify(value)}`);
-    if (typeof value.Condition === 'string') return this.condition(value.Condition);
-    const [fn, args] = Object.entries(value)[0] ?? [];
-    const list = Array.isArray(args) ? args : [];
-    switch (fn) {
-      case 'Fn::Equals':
-        return JSON.stringify(this.value(list[0] ?? null)) === JSON.stringify(this.value(list[1] ?? null));
-      case 'Fn::Not':
-        return !this.test(list[0] ?? null);
-      case 'Fn::And':
-        return list.every((item) => this.test(item));
-      case 'Fn::Or':
-        return list.some((item) => this.test(item));
-      default:
-        throw new Error(`not a condition function: ${String(fn)}`);
+      const value = String(context.parameters[name] ?? parameter.Default ?? '');
+      this.parameters[name] = parameter.Type.startsWith('CommaDelimitedList') ? value.split(',') : value;
     }
   }
 
@@ -117,53 +75,40 @@ class Resolver {
     });
   }
 
-  value(value: Json): Value {
-    if (Array.isArray(value)) {
-      return value.map((item) => this.value(item)).filter((item): item is Json => item !== NO_VALUE);
-    }
+  value(value: Json): Json {
+    if (Array.isArray(value)) return value.map((item) => this.value(item));
     if (!isObject(value)) return value;
     const keys = Object.keys(value);
     if (keys.length === 1 && (keys[0] === 'Ref' || keys[0]?.startsWith('Fn::'))) return this.call(value);
     const out: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) {
-      const resolved = this.value(item);
-      if (resolved !== NO_VALUE) out[key] = resolved;
-    }
+    for (const [key, item] of Object.entries(value)) out[key] = this.value(item);
     return out;
   }
 
-  private json(value: Json): Json {
-    const resolved = this.value(value);
-    if (resolved === NO_VALUE) throw new Error('AWS::NoValue where a value is needed');
-    return resolved;
-  }
-
-  private call(value: JsonObject): Value {
+  private call(value: JsonObject): Json {
     const [fn, args] = Object.entries(value)[0] as [string, Json];
     const list = Array.isArray(args) ? args : [];
     switch (fn) {
       case 'Ref':
-        return args === 'AWS::NoValue' ? NO_VALUE : this.ref(String(args));
-      case 'Fn::If':
-        return this.condition(String(list[0])) ? this.value(list[1] ?? null) : this.value(list[2] ?? null);
+        return this.ref(String(args));
       case 'Fn::Sub': {
         if (typeof args === 'string') return this.sub(args, {});
         const variables: Record<string, Json> = {};
         for (const [name, item] of Object.entries((list[1] as JsonObject | undefined) ?? {})) {
-          variables[name] = this.json(item);
+          variables[name] = this.value(item);
         }
         return this.sub(String(list[0]), variables);
       }
       case 'Fn::Join': {
-        const items = this.json(list[1] ?? []);
+        const items = this.value(list[1] ?? []);
         if (!Array.isArray(items)) throw new Error('Fn::Join of a non-list');
         return items.map(String).join(String(list[0]));
       }
       case 'Fn::Split':
-        return String(this.json(list[1] ?? '')).split(String(list[0]));
+        return String(this.value(list[1] ?? '')).split(String(list[0]));
       case 'Fn::Select': {
-        const items = this.json(list[1] ?? []);
-        const index = Number(this.json(list[0] ?? 0));
+        const items = this.value(list[1] ?? []);
+        const index = Number(this.value(list[0] ?? 0));
         if (!Array.isArray(items) || index >= items.length) throw new Error('Fn::Select index out of range');
         return items[index] ?? null;
       }
@@ -172,36 +117,48 @@ class Resolver {
         return this.getAtt(String(resource), String(attribute));
       }
       case 'Fn::ImportValue': {
-        const name = String(this.json(args));
+        const name = String(this.value(args));
         const exports = this.context.exports;
         const exported = typeof exports === 'function' ? exports(name) : exports?.[name];
         if (exported === undefined) throw new Error(`Fn::ImportValue ${name}: not given by the test`);
         return exported;
       }
-      case 'Fn::Cidr': {
-        // Placeholder blocks: policies never depend on the addresses, only on their count.
-        const count = Number(this.json(list[1] ?? 1));
-        return Array.from({ length: count }, (_, i) => `10.0.${i}.0/24`);
-      }
-      case 'Fn::GetAZs':
-        return ['a', 'b', 'c'].map((zone) => `${this.context.region}${zone}`);
       default:
         throw new Error(`${fn} is not supported by the test resolver`);
     }
   }
 }
 
-/** The template as CloudFormation would deploy it with these parameters. */
+/**
+ * The template as CloudFormation would deploy it with these parameters. Parameter values are checked as
+ * CloudFormation checks them (AllowedPattern, AllowedValues, Rules), so a test cannot use values a real
+ * deployment would refuse.
+ */
 export function resolveTemplate(template: Template, context: ResolveContext): ResolvedTemplate {
+  const parameters: Record<string, string> = {};
+  for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
+    const value = context.parameters[name] ?? parameter.Default;
+    if (value === undefined) throw new Error(`parameter ${name} has no value and no Default`);
+    parameters[name] = String(value);
+  }
+  for (const name of Object.keys(context.parameters)) {
+    if (!(name in parameters)) throw new Error(`the template has no parameter ${name}`);
+  }
+  const compiled = compileTemplate(JSON.stringify(template), {
+    region: context.region,
+    accountId: context.accountId,
+    stackName: context.stackName,
+    parameters,
+    availabilityZones: ['a', 'b', 'c'].map((zone) => `${context.region}${zone}`),
+  });
   const resolver = new Resolver(template, context);
   const resources: Record<string, ResolvedResource> = {};
-  for (const [id, resource] of Object.entries(template.Resources)) {
-    if (resource.Condition && !resolver.condition(resource.Condition)) continue;
-    const properties = resolver.value(resource.Properties ?? {});
+  for (const [id, resource] of Object.entries(compiled.template.Resources ?? {})) {
+    const properties = resolver.value(((resource as JsonObject).Properties as Json) ?? {});
     resources[id] = {
-      Type: resource.Type,
-      Properties: isObject(properties as Json) ? (properties as JsonObject) : {},
+      Type: String((resource as JsonObject).Type),
+      Properties: isObject(properties) ? properties : {},
     };
   }
-  return { conditions: resolver.resolvedConditions, resources };
+  return { conditions: compiled.conditions, resources };
 }
