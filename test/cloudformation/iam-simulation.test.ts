@@ -196,6 +196,32 @@ const CALLS: Record<string, CallCase> = {
   ),
 };
 
+// ECS service deployments (blue/green, canary and linear rollouts): the service and its deployments.
+for (const name of [
+  'ListServiceDeployments',
+  'DescribeServiceDeployments',
+  'ContinueServiceDeployment',
+  'StopServiceDeployment',
+  'DescribeServiceRevisions',
+]) {
+  CALLS[`ecs:${name}`] = {
+    requests: (env) => [
+      { action: `ecs:${name}`, resource: arn('ecs', `service/${env}-service/${env}-service-Service-AbC123`) },
+      ...(name === 'ListServiceDeployments'
+        ? []
+        : [
+            {
+              action: `ecs:${name}`,
+              resource: arn(
+                'ecs',
+                `${name === 'DescribeServiceRevisions' ? 'service-revision' : 'service-deployment'}/${env}-service/${env}-service-Service-AbC123/0a1b2c3d`,
+              ),
+            },
+          ]),
+    ],
+  };
+}
+
 /** Calls the deploy role must not be able to make (deploy-role.test.ts explains each). */
 const DENIED_CALLS: Request[] = [
   { action: 'ecr:CreateRepository', resource: repository },
@@ -238,6 +264,17 @@ async function decisions(
 
 const allowedAll = (requests: Request[]) => Object.fromEntries(requests.map((r) => [key(r), 'Allowed']));
 
+/** Every action any statement of the role's policies names. */
+function grantedActions(s: OidcStack): Set<string> {
+  const granted = new Set<string>();
+  for (const policy of s.deployPolicies) {
+    for (const statement of (policy.Statement as JsonObject[]) ?? []) {
+      for (const action of [statement.Action].flat()) granted.add(String(action));
+    }
+  }
+  return granted;
+}
+
 function oidc(): Template {
   return loadTemplate('github-oidc');
 }
@@ -251,16 +288,19 @@ beforeAll(() => {
 
 describe('the deploy role, evaluated', () => {
   const calls = callsInSources(actionSources());
+  /**
+   * The calls the actions make and the role grants; CALLS may know calls no source makes yet (added on
+   * another branch), which are not evaluated until a source makes them.
+   */
+  const made = (): CallCase[] => {
+    const granted = grantedActions(staging);
+    return Object.entries(CALLS)
+      .filter(([call]) => calls.has(call) || granted.has(call))
+      .map(([, c]) => c);
+  };
 
   it('knows what every call of the actions touches', () => {
-    const granted = new Set<string>();
-    for (const s of [oidcStack(oidc(), 'staging')]) {
-      for (const policy of s.deployPolicies) {
-        for (const statement of (policy.Statement as JsonObject[]) ?? []) {
-          for (const action of [statement.Action].flat()) granted.add(String(action));
-        }
-      }
-    }
+    const granted = grantedActions(staging);
     const unknown = [...calls, ...granted].filter(
       (call) => !(call in CALLS) && !DENIED_CALLS.some((d) => d.action === call),
     );
@@ -268,12 +308,12 @@ describe('the deploy role, evaluated', () => {
   });
 
   it('allows every call the actions make on the staging ARNs to the staging role', async () => {
-    const requests = Object.values(CALLS).flatMap((c) => c.requests('staging'));
+    const requests = made().flatMap((c) => c.requests('staging'));
     expect(await decisions(requests, (r) => asDeployRole(staging, r))).toEqual(allowedAll(requests));
   });
 
   it('denies the staging role the same calls on the production ARNs', async () => {
-    const requests = Object.values(CALLS)
+    const requests = made()
       .filter((c) => !c.notPerEnvironment)
       .flatMap((c) => c.requests('staging').map(inProduction));
     const result = await decisions(requests, (r) => asDeployRole(staging, r));
@@ -282,7 +322,7 @@ describe('the deploy role, evaluated', () => {
   });
 
   it('allows the production role its environment, but no registry push', async () => {
-    const perEnvironment = Object.values(CALLS)
+    const perEnvironment = made()
       .filter((c) => !c.notPerEnvironment)
       .flatMap((c) => c.requests('production'));
     expect(await decisions(perEnvironment, (r) => asDeployRole(production, r))).toEqual(
