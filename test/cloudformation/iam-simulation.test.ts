@@ -353,6 +353,12 @@ describe('the deploy role, evaluated', () => {
         resource: stack('staging', 'service'),
         context: { 'cloudformation:RoleArn': executionRoleArn('production') },
       },
+      // A production stack through staging's own execution role.
+      {
+        action: 'cloudformation:CreateChangeSet',
+        resource: stack('production', 'service'),
+        context: { 'cloudformation:RoleArn': executionRoleArn('staging') },
+      },
       // Another stack than the environment's three, e.g. one named to look like them.
       {
         action: 'cloudformation:CreateChangeSet',
