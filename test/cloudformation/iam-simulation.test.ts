@@ -923,6 +923,8 @@ describe('escalation through the execution role, evaluated', () => {
 // ------------------------------------------------------------------------------------------ trust
 const NAME = `repo:${OWNER}/${REPOSITORY}`;
 const IMMUTABLE = `repo:${OWNER}-${OWNER_ID}/${REPOSITORY}-${REPOSITORY_ID}`;
+/** The same subject as GitHub's draft OIDC documentation writes it (IDs after '@'). */
+const IMMUTABLE_AT = `repo:${OWNER}@${OWNER_ID}/${REPOSITORY}@${REPOSITORY_ID}`;
 
 describe('the deploy roles trust GitHub tokens, evaluated', () => {
   const cases: {
@@ -943,6 +945,24 @@ describe('the deploy roles trust GitHub tokens, evaluated', () => {
       sub: `${IMMUTABLE}:environment:staging`,
       expected: 'Allowed',
       why: 'staging job, immutable form',
+    },
+    {
+      role: 'staging',
+      sub: `${IMMUTABLE_AT}:environment:staging`,
+      expected: 'Allowed',
+      why: "staging job, immutable form with '@'",
+    },
+    {
+      role: 'staging',
+      sub: `${IMMUTABLE_AT}:ref:refs/heads/main`,
+      expected: 'Allowed',
+      why: "build job on main, immutable form with '@'",
+    },
+    {
+      role: 'staging',
+      sub: `repo:${OWNER}@1/${REPOSITORY}@${REPOSITORY_ID}:environment:staging`,
+      expected: 'ImplicitlyDenied',
+      why: "a recycled owner name, '@' form",
     },
     {
       role: 'staging',
@@ -1043,6 +1063,7 @@ describe('the deploy roles trust GitHub tokens, evaluated', () => {
     const s = oidcStack(oidc(), 'staging', { GitHubOwnerId: '', GitHubRepositoryId: '' });
     expect(assume(s.deployTrust, { sub: `${NAME}:environment:staging` })).toBe('Allowed');
     expect(assume(s.deployTrust, { sub: `${IMMUTABLE}:environment:staging` })).toBe('ImplicitlyDenied');
+    expect(assume(s.deployTrust, { sub: `${IMMUTABLE_AT}:environment:staging` })).toBe('ImplicitlyDenied');
   });
 
   it('refuses an owner ID without the repository ID, as CloudFormation would (Rules)', () => {

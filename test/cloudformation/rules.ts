@@ -849,6 +849,7 @@ const githubTrustScoped: PolicyRule = {
     const prefixes = [
       'repo:${GitHubOwner}/${GitHubRepository}:',
       'repo:${GitHubOwner}-${GitHubOwnerId}/${GitHubRepository}-${GitHubRepositoryId}:',
+      'repo:${GitHubOwner}@${GitHubOwnerId}/${GitHubRepository}@${GitHubRepositoryId}:',
     ];
     for (const { where, statement, trust } of iamStatements(templates)) {
       if (!trust || !('Federated' in props(statement.Principal))) continue;
