@@ -149,7 +149,8 @@ describe('parameters', () => {
       ]),
     );
     expect(listing.registry).not.toContain('EnvironmentName');
-    expect(listing['github-oidc']).not.toContain('EnvironmentName');
+    // One github-oidc stack per environment: its roles reach only that environment's stacks.
+    expect(listing['github-oidc']).toContain('EnvironmentName');
 
     const service = templateParameters('service');
     // The rollout passes only these two; everything else keeps its previous value.
@@ -177,7 +178,7 @@ describe('parameters', () => {
       database: ['EnvironmentName'],
       service: ['EnvironmentName', 'ImageUri'],
       registry: [],
-      'github-oidc': ['GitHubOwner', 'GitHubRepository'],
+      'github-oidc': ['EnvironmentName', 'GitHubOwner', 'GitHubRepository'],
     });
   });
 

@@ -46,7 +46,9 @@ function container(t: Templates): JsonObject {
 function statement(t: Templates, template: TemplateName, role: string, sid: string): JsonObject {
   for (const policy of asArray(properties(t, template, role).Policies, 'Policies')) {
     const document = asObject(asObject(policy, 'policy').PolicyDocument, 'PolicyDocument');
-    for (const item of asArray(document.Statement, 'Statement')) {
+    for (const entry of asArray(document.Statement, 'Statement')) {
+      // A conditional statement (Fn::If [condition, statement, NoValue]) is read in its true branch.
+      const item = isObject(entry) && 'Fn::If' in entry ? asArray(entry['Fn::If'], 'If')[1] : entry;
       if (isObject(item) && item.Sid === sid) return item;
     }
   }
@@ -432,7 +434,7 @@ const MUTATIONS: Record<string, Mutation[]> = {
     {
       name: 'ecs:Describe*',
       apply: (t) => {
-        statement(t, 'github-oidc', 'DeployRole', 'RollOutTheProjectsServices').Action = 'ecs:Describe*';
+        statement(t, 'github-oidc', 'DeployRole', 'RollOutTheEnvironmentsService').Action = 'ecs:Describe*';
       },
     },
     {
@@ -479,8 +481,68 @@ const MUTATIONS: Record<string, Mutation[]> = {
           'Fn::Sub': 'repo:${GitHubOwner}/${GitHubRepository}:*',
         }),
     },
+    {
+      name: "another environment's jobs",
+      apply: (t) =>
+        void asArray(
+          asObject(trustCondition(t).StringLike, 'like')['token.actions.githubusercontent.com:sub'],
+          'sub',
+        ).push({ 'Fn::Sub': 'repo:${GitHubOwner}/${GitHubRepository}:environment:production' }),
+    },
+    {
+      name: 'immutable form of any repository of the owner',
+      apply: (t) =>
+        void asArray(
+          asObject(trustCondition(t).StringLike, 'like')['token.actions.githubusercontent.com:sub'],
+          'sub',
+        ).push({ 'Fn::Sub': 'repo:${GitHubOwner}-${GitHubOwnerId}/*' }),
+    },
     { name: 'no audience', apply: (t) => void delete trustCondition(t).StringEquals },
     { name: 'no subject', apply: (t) => void delete trustCondition(t).StringLike },
+  ],
+  'iam-roles-bounded': [
+    {
+      name: 'task role without a boundary',
+      apply: (t) => void delete properties(t, 'service', 'TaskRole').PermissionsBoundary,
+    },
+    {
+      name: "flow logs role under another environment's boundary",
+      apply: (t) => {
+        properties(t, 'network', 'FlowLogsRole').PermissionsBoundary = {
+          'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/production-permissions-boundary',
+        };
+      },
+    },
+    {
+      name: 'boundary policy renamed',
+      apply: (t) => {
+        properties(t, 'github-oidc', 'PermissionsBoundary').ManagedPolicyName = 'boundary';
+      },
+    },
+  ],
+  'ingress-protocol-limits-ports': [
+    {
+      name: "database admits the service on IpProtocol '-1' (all ports)",
+      apply: (t) => {
+        properties(t, 'database', 'DatabaseIngressFromService').IpProtocol = '-1';
+      },
+    },
+    {
+      name: 'tasks admit the load balancer on protocol number 50',
+      apply: (t) => {
+        properties(t, 'service', 'TaskIngressFromLoadBalancer').IpProtocol = '50';
+      },
+    },
+    {
+      name: "load balancer admits the world on '-1'",
+      apply: (t) => {
+        const rules = asArray(
+          properties(t, 'service', 'LoadBalancerSecurityGroup').SecurityGroupIngress,
+          'ingress',
+        );
+        asObject(rules[0], 'rule').IpProtocol = -1;
+      },
+    },
   ],
   'ecr-scan-immutable': [
     {

@@ -634,11 +634,8 @@ const databaseCredentialsFromRdsSecret: PolicyRule = {
  */
 export const STAR_ONLY_ACTIONS: Record<string, string> = {
   'ecr:GetAuthorizationToken': 'registry login token; the pull/push actions are scoped to the repository',
-  'cloudformation:ValidateTemplate': 'validates a template body; names no stack',
   'cloudformation:GetTemplateSummary':
     'summarises a template body (parameters, capabilities); no stack is named',
-  'cloudformation:ListStacks': 'lists stack summaries; names no stack',
-  'cloudformation:ListExports': 'lists exports; names no stack',
   'cloudformation:DescribeEvents':
     "one operation's events, or a change set's validation errors, by operation or change set id",
   'ecs:DescribeTaskDefinition': 'no resource-level permission',
@@ -766,6 +763,66 @@ const iamNoWildcardAction: PolicyRule = {
   },
 };
 
+/** The boundary every environment role carries: the github-oidc stack's policy for that environment. */
+export const BOUNDARY_ARN =
+  'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${EnvironmentName}-permissions-boundary';
+
+const iamRolesBounded: PolicyRule = {
+  id: 'iam-roles-bounded',
+  title:
+    "Every IAM role of the environment templates carries the environment's permissions boundary (github-oidc.yml)",
+  check(templates) {
+    const violations: string[] = [];
+    for (const [name, template] of entries(templates)) {
+      if (name === 'github-oidc' || name === 'registry') continue;
+      for (const [id, resource] of resourcesOfType(template, 'AWS::IAM::Role')) {
+        const boundary = props(resource.Properties).PermissionsBoundary;
+        if (!isObject(boundary) || boundary['Fn::Sub'] !== BOUNDARY_ARN) {
+          violations.push(`${name}.yml ${id}: PermissionsBoundary must be !Sub '${BOUNDARY_ARN}'`);
+        }
+      }
+    }
+    const oidc = templates['github-oidc'];
+    const policy = oidc ? resourcesOfType(oidc, 'AWS::IAM::ManagedPolicy') : [];
+    const named = policy.some(
+      ([, r]) =>
+        JSON.stringify(props(r.Properties).ManagedPolicyName) ===
+        JSON.stringify({ 'Fn::Sub': '${EnvironmentName}-permissions-boundary' }),
+    );
+    if (!named)
+      violations.push('github-oidc.yml: no managed policy named ${EnvironmentName}-permissions-boundary');
+    return violations;
+  },
+};
+
+/**
+ * Protocols whose rules are limited to the ports given. "-1" (all) and any other protocol number admit
+ * all ports whatever FromPort/ToPort say (AWS::EC2::SecurityGroupIngress IpProtocol: "Use -1 to specify
+ * all protocols ... traffic on all ports is allowed, regardless of any ports you specify").
+ */
+const PORT_PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', '6', '17', '1', '58']);
+
+const ingressProtocolNamesPorts: PolicyRule = {
+  id: 'ingress-protocol-limits-ports',
+  title:
+    "No ingress rule with IpProtocol '-1' (or another protocol number): every rule is limited to its ports",
+  check(templates) {
+    const violations: string[] = [];
+    for (const { where, rule } of ingressRules(templates)) {
+      const options = alternatives(rule.IpProtocol);
+      if (options.length === 0) violations.push(`${where}: ingress rule without IpProtocol`);
+      for (const option of options) {
+        if (!PORT_PROTOCOLS.has(String(option).toLowerCase())) {
+          violations.push(
+            `${where}: IpProtocol ${JSON.stringify(option)} opens every port; use tcp, udp, icmp or icmpv6 with FromPort/ToPort`,
+          );
+        }
+      }
+    }
+    return violations;
+  },
+};
+
 const passRoleScoped: PolicyRule = {
   id: 'passrole-scoped',
   title: 'iam:PassRole names its roles and the one service they may be passed to',
@@ -788,7 +845,12 @@ const githubTrustScoped: PolicyRule = {
     "The GitHub OIDC trust is limited to audience sts.amazonaws.com and to one repository's branches/environments",
   check(templates) {
     const violations: string[] = [];
-    const prefix = 'repo:${GitHubOwner}/${GitHubRepository}:';
+    // The name form, and the immutable form with the owner's and repository's numeric IDs.
+    const prefixes = [
+      'repo:${GitHubOwner}/${GitHubRepository}:',
+      'repo:${GitHubOwner}-${GitHubOwnerId}/${GitHubRepository}-${GitHubRepositoryId}:',
+      'repo:${GitHubOwner}@${GitHubOwnerId}/${GitHubRepository}@${GitHubRepositoryId}:',
+    ];
     for (const { where, statement, trust } of iamStatements(templates)) {
       if (!trust || !('Federated' in props(statement.Principal))) continue;
       const condition = props(statement.Condition);
@@ -805,15 +867,19 @@ const githubTrustScoped: PolicyRule = {
       for (const subject of subjects) {
         const sub = isObject(subject) ? subject['Fn::Sub'] : subject;
         const pattern = Array.isArray(sub) ? sub[0] : sub;
+        const prefix = typeof pattern === 'string' ? prefixes.find((p) => pattern.startsWith(p)) : undefined;
+        const rest = typeof pattern === 'string' && prefix ? pattern.slice(prefix.length) : '';
         const scoped =
-          typeof pattern === 'string' &&
-          pattern.startsWith(prefix) &&
-          /^(ref:refs\/heads\/|environment:)\S+$/.test(pattern.slice(prefix.length)) &&
-          !/^(ref:refs\/heads\/|environment:)\*$/.test(pattern.slice(prefix.length));
+          prefix !== undefined &&
+          /^(ref:refs\/heads\/|environment:)\S+$/.test(rest) &&
+          !/^(ref:refs\/heads\/|environment:)\*$/.test(rest);
         if (!scoped)
           violations.push(
             `${where}: sub ${JSON.stringify(pattern)} is not one branch or environment of the repository`,
           );
+        // One role per environment: the only environment whose jobs may assume it is its own.
+        else if (rest.startsWith('environment:') && rest !== 'environment:${EnvironmentName}')
+          violations.push(`${where}: sub ${JSON.stringify(pattern)} admits another environment's jobs`);
       }
     }
     return violations;
@@ -896,11 +962,13 @@ export const POLICY_RULES: PolicyRule[] = [
   onlyLoadBalancerOpenToTheWorld,
   serviceAdmitsOnlyLoadBalancer,
   databaseAdmitsOnlyService,
+  ingressProtocolNamesPorts,
   tasksHardened,
   noSecretInEnvironment,
   databaseCredentialsFromRdsSecret,
   iamResourcesNamed,
   iamNoWildcardAction,
+  iamRolesBounded,
   passRoleScoped,
   githubTrustScoped,
   ecrScanImmutable,
