@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type Lifecycle } from './app.js';
 import type { Config } from './config.js';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { runMigrations } from './db/migrations.js';
 import { type Database, openDatabase } from './db.js';
 import type { Logger } from './logger.js';
@@ -14,6 +15,31 @@ import { MIGRATIONS_DIR } from './paths.js';
 const DB_CLOSE_TIMEOUT_MS = 2_000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Retries the start-up migrations (backing off up to 5 s) until they apply or the server shuts down. */
+async function migrateWhenReachable(db: Database, lifecycle: Lifecycle, logger: Logger): Promise<void> {
+  for (let wait = 250; !lifecycle.draining; wait = Math.min(wait * 2, 5_000)) {
+    await delay(wait);
+    if (lifecycle.draining) return;
+    try {
+      await runMigrations(db, MIGRATIONS_DIR, logger);
+      lifecycle.migrated = true;
+      return;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (isDatabaseUnavailable(error)) {
+        logger.warn(
+          { err: { message }, retryInMs: Math.min(wait * 2, 5_000) },
+          'migrations: database unreachable',
+        );
+      } else {
+        // Not an outage: a broken migration will not fix itself. Readiness stays 503 and says so.
+        logger.error({ err: error }, 'migrations failed; the API stays unavailable until a fixed release');
+        return;
+      }
+    }
+  }
+}
 
 export interface RunningServer {
   port: number;
@@ -38,8 +64,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   try {
     await runMigrations(db, MIGRATIONS_DIR, logger);
   } catch (error) {
-    await db.close().catch(() => {});
-    throw error;
+    if (!isDatabaseUnavailable(error)) {
+      await db.close().catch(() => {});
+      throw error;
+    }
+    // A database restarting or failing over while tasks start must not make them exit (ECS would only
+    // replace them with tasks in the same position): listen, answer 503, migrate once it is back.
+    lifecycle.migrated = false;
+    logger.warn(
+      { err: { message: (error as Error).message } },
+      'database unreachable at start-up: answering 503 and retrying the migrations',
+    );
   }
   const app = createApp({ db, config, logger, lifecycle });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -59,6 +94,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   logger.info({ port: address.port, host: config.host, database: db.description }, 'listening');
   logger.flush();
+  if (lifecycle.migrated === false) void migrateWhenReachable(db, lifecycle, logger);
 
   let shuttingDown: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
