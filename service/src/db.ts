@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { type DatabaseConfig, describeDatabase, type PostgresConfig } from './config.js';
+import { lockDataDir } from './db/data-dir-lock.js';
 import type { Logger } from './logger.js';
 
 export type Orm = PgDatabase<PgQueryResultHKT>;
@@ -90,7 +91,14 @@ async function openPglite(dataDir: string): Promise<Database> {
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
   ]);
-  const client: PGlite = await PGlite.create(dataDir);
+  const unlock = lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const orm = drizzlePglite(client);
   return {
     kind: 'pglite',
@@ -98,7 +106,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     description: describeDatabase({ kind: 'pglite', dataDir }),
     // PGlite is a single session already; it queues concurrent callers itself.
     withSession: (fn) => fn({ kind: 'pglite', orm }),
-    close: () => client.close(),
+    close: () => client.close().finally(unlock),
   };
 }
 

@@ -1,5 +1,6 @@
 // Entry point: start the server, and stop it gracefully on SIGTERM (ECS) or SIGINT (Ctrl-C).
 import { loadConfigOrExit } from './cli.js';
+import { DataDirLockedError } from './db/data-dir-lock.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
@@ -14,6 +15,9 @@ try {
     });
   }
 } catch (error) {
-  logger.fatal({ err: error }, 'start-up failed');
+  if (error instanceof DataDirLockedError) {
+    // An operator's mistake, not a bug: the message says what to do; no stack trace.
+    logger.fatal({ dataDir: error.dataDir, otherProcess: error.owner }, `start-up failed: ${error.message}`);
+  } else logger.fatal({ err: error }, 'start-up failed');
   process.exit(1);
 }

@@ -1,15 +1,22 @@
 // The real server process: SIGTERM drains in-flight requests (none fails, exit 0), stops accepting new
 // connections, gives up after SHUTDOWN_TIMEOUT_MS; PGlite data survives a restart.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../../service/src/db/data-dir-lock.js';
 import { freePort, startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { baseEnv, type ServerProcess, sourceCommand, startServerProcess } from './support/process.js';
+import {
+  baseEnv,
+  runProcess,
+  type ServerProcess,
+  sourceCommand,
+  startServerProcess,
+} from './support/process.js';
 
 interface Outcome {
   status: number;
@@ -276,5 +283,45 @@ describe('PGlite', () => {
       const exit = await second.stop('SIGTERM');
       expect(exit.code).toBe(0);
     }
+  });
+  it('refuses a second process on the same data directory, naming it and the first process', {
+    timeout: 300_000,
+  }, async () => {
+    const first = await start();
+    try {
+      const second = runProcess(sourceCommand('index.ts'), {
+        env: baseEnv({ DATA_DIR: dataDir, PORT: String(await freePort()) }),
+      });
+      const exit = await Promise.race([
+        second.exited,
+        new Promise<'still running'>((r) => setTimeout(() => r('still running'), 60_000)),
+      ]);
+      if (exit === 'still running') second.child.kill('SIGKILL');
+      expect(exit, second.output().slice(-2000)).toMatchObject({ code: 1 });
+      const fatal = JSON.parse(
+        second
+          .output()
+          .split('\n')
+          .find((l) => l.includes('"fatal"'))!,
+      );
+      expect(fatal.msg).toContain(dataDir);
+      expect(fatal.msg).toContain(`process ${first.child.pid}`);
+      expect(fatal.otherProcess.pid).toBe(first.child.pid);
+      // The first one is unaffected.
+      expect((await send(`${first.url}/v1/notes?limit=1`)).status).toBe(200);
+    } finally {
+      expect((await first.stop('SIGTERM')).code).toBe(0);
+    }
+    // Released on shutdown; and a lock left by a killed process is taken over.
+    const killed = await start();
+    await killed.stop('SIGKILL');
+    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(true);
+    const after = await start();
+    try {
+      expect((await send(`${after.url}/v1/notes?limit=1`)).status).toBe(200);
+    } finally {
+      await after.stop('SIGTERM');
+    }
+    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
   });
 });
