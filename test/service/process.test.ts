@@ -210,6 +210,55 @@ describe('graceful shutdown on PostgreSQL', () => {
     }
   });
 
+  it('drains keep-alive connections under load without a single reset', { timeout: 180_000 }, async () => {
+    const server = await start();
+    const tally = { ok: 0, closedAfterResponse: 0, cleanClose: 0, refused: 0, resets: [] as string[] };
+    let signalled = false;
+    let stop = false;
+    // 20 keep-alive clients (fetch reuses its connections) request back to back until the port refuses.
+    const client = async () => {
+      const deadline = Date.now() + 30_000;
+      for (let i = 0; i < 100_000 && !stop && Date.now() < deadline; i++) {
+        try {
+          const res = await fetch(`${server.url}/v1/notes?limit=1`, { signal: AbortSignal.timeout(10_000) });
+          await res.text();
+          expect(res.status).toBe(200);
+          tally.ok++;
+          if (res.headers.get('connection') === 'close') tally.closedAfterResponse++;
+        } catch (error) {
+          const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+          const code = cause?.code ?? '';
+          if (code === 'ECONNREFUSED') {
+            tally.refused++;
+            return;
+          }
+          // undici: UND_ERR_SOCKET "other side closed" is a FIN before a response: the request was not
+          // handled and may be retried. A reset (ECONNRESET/EPIPE) is what must never happen.
+          if (code === 'UND_ERR_SOCKET' && /other side closed/.test(cause?.message ?? '')) tally.cleanClose++;
+          else
+            tally.resets.push(
+              `${signalled ? 'after' : 'before'} SIGTERM: ${code} ${cause?.message ?? error}`,
+            );
+        }
+      }
+    };
+    const clients = Array.from({ length: 20 }, client);
+    await waitFor(async () => tally.ok > 200, 30_000, 'load to run');
+    signalled = true;
+    server.child.kill('SIGTERM');
+    const exit = await server.exited;
+    stop = true;
+    await Promise.all(clients);
+    expect(exit.code).toBe(0);
+    expect({ resets: tally.resets.length, first: tally.resets.slice(0, 5) }).toEqual({
+      resets: 0,
+      first: [],
+    });
+    // Every client learned of the drain from a response, or saw a clean close, then a refused connection.
+    expect(tally.closedAfterResponse + tally.cleanClose).toBeGreaterThan(0);
+    expect(tally.refused).toBe(20);
+  });
+
   it('gives up on requests still running after SHUTDOWN_TIMEOUT_MS and exits 1', {
     timeout: 180_000,
   }, async () => {
