@@ -373,4 +373,21 @@ describe('PGlite', () => {
     }
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
   });
+  it("`npm start` runs the server in npm's child directly: SIGTERM to npm stops it, no orphan keeps the port", {
+    timeout: 300_000,
+  }, async () => {
+    const port = await freePort();
+    const npm = await startServerProcess(['npm', 'start', '--silent'], {
+      env: baseEnv({ DATA_DIR: dataDir, PORT: String(port) }),
+    });
+    try {
+      expect((await send(`${npm.url}/healthz`)).status).toBe(200);
+      npm.child.kill('SIGTERM');
+      expect(await refusesConnections(port, 15_000)).toBe(true);
+      await npm.exited;
+      expect(npm.logLines().find((l) => l.msg === 'stopped')).toMatchObject({ timedOut: false });
+    } finally {
+      await npm.stop('SIGKILL');
+    }
+  });
 });
