@@ -90,17 +90,51 @@ function bufferedStdout(): DestinationStream {
   return stream;
 }
 
+const CENSOR = '[redacted]';
+const SECRET_KEYS: readonly string[] = ['password', 'connectionString'];
+
+function hasOwn(value: object, key: string): boolean {
+  return Object.hasOwn(value, key);
+}
+
+/** `value` with its secret keys (and `authorization` when it is the headers) censored; itself when none. */
+function censored(value: object, headers: boolean): object {
+  const secret = SECRET_KEYS.filter((key) => hasOwn(value, key));
+  if (headers && hasOwn(value, 'authorization')) secret.push('authorization');
+  if (secret.length === 0) return value;
+  // An Error's message and stack are not enumerable: keep them in the copy.
+  const copy: Record<string, unknown> =
+    value instanceof Error ? { ...value, message: value.message, stack: value.stack } : { ...value };
+  for (const key of secret) copy[key] = CENSOR;
+  return copy;
+}
+
+/**
+ * The second guard against secrets in logs (nothing logs the configuration or request headers): censors
+ * `password` and `connectionString` at the top level and one level down, and `headers.authorization`. A
+ * few property checks per line; pino's path-based redaction cost more than the rest of the line's logging.
+ */
+export function redactSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let out = censored(object, false) as Record<string, unknown>;
+  for (const key in out) {
+    const value = out[key];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const clean = censored(value, key === 'headers');
+    if (clean !== value) {
+      if (out === object) out = { ...object };
+      out[key] = clean;
+    }
+  }
+  return out;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       level: options.level,
       base: { service: 'notes', version: options.appVersion },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: {
-        paths: ['password', '*.password', 'connectionString', '*.connectionString', 'headers.authorization'],
-        censor: '[redacted]',
-      },
+      formatters: { level: (label) => ({ level: label }), log: redactSecrets },
     },
     options.destination ??
       ((options.format ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty'

@@ -1,7 +1,7 @@
 // Log format: JSON lines unless standard output is a terminal, where a person reads them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { prettyLine } from '../../service/src/logger.js';
+import { createLogger, prettyLine, redactSecrets } from '../../service/src/logger.js';
 import { REPO_ROOT } from './support/process.js';
 
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
@@ -44,6 +44,36 @@ describe('logger', () => {
       '03:04:05.678 ERROR unhandled error err=boom detail="two words"\n    Error: boom\n        at x\n',
     );
     expect(prettyLine('not json')).toBe('not json');
+  });
+
+  it('censors passwords, connection strings and the authorization header, one level down too', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (l: string) => lines.push(l) } });
+    const error = Object.assign(new Error('auth failed'), { password: 'hunter2' });
+    logger.info(
+      {
+        password: 'p1',
+        db: { host: 'h', password: 'p2', connectionString: 'postgresql://u:p3@h/d' },
+        headers: { authorization: 'Bearer t', accept: '*/*' },
+        err: error,
+        tags: ['password'],
+      },
+      'with secrets',
+    );
+    const line = lines.join('');
+    for (const secret of ['p1', 'p2', 'p3', 'Bearer t', 'hunter2']) expect(line).not.toContain(secret);
+    const entry = JSON.parse(line);
+    expect(entry).toMatchObject({
+      password: '[redacted]',
+      db: { host: 'h', password: '[redacted]', connectionString: '[redacted]' },
+      headers: { authorization: '[redacted]', accept: '*/*' },
+      err: { message: 'auth failed', password: '[redacted]' },
+      tags: ['password'],
+    });
+    // The caller's objects are not changed, and a line without secrets is passed through as it is.
+    expect(error.password).toBe('hunter2');
+    const plain = { reqId: 'r', status: 200 };
+    expect(redactSecrets(plain)).toBe(plain);
   });
 
   it('writes JSON lines when standard output is not a terminal', () => {
