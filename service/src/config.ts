@@ -39,6 +39,8 @@ export interface Config {
   host: string;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** Server processes (PostgreSQL only): `auto` is one per whole CPU the task is given (workers.ts). */
+  workers: 'auto' | number;
   appVersion: string;
   gitSha: string;
   database: DatabaseConfig;
@@ -78,6 +80,16 @@ const envSchema = z.object({
   LOG_LEVEL: oneOf('LOG_LEVEL', LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: integer('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(25_000),
   DB_POOL_MAX: integer('DB_POOL_MAX', 1, 1000).default(10),
+  WORKERS: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine(
+      (v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64),
+      'WORKERS: expected auto or an integer from 1 to 64',
+    )
+    .transform((v): 'auto' | number => (v === 'auto' ? 'auto' : Number(v)))
+    .default('auto'),
   DATA_DIR: nonEmpty('DATA_DIR').default('./.data/pglite'),
   DATABASE_URL: nonEmpty('DATABASE_URL').optional(),
   PGHOST: nonEmpty('PGHOST').optional(),
@@ -225,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     host: values.HOST,
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    workers: values.WORKERS,
     appVersion: values.APP_VERSION,
     gitSha: values.GIT_SHA,
     database,

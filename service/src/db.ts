@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import pg from 'pg';
 import { type DatabaseConfig, describeDatabase, type PostgresConfig } from './config.js';
+import { lockDataDir } from './db/data-dir-lock.js';
 import type { Logger } from './logger.js';
 
 export type Orm = PgDatabase<PgQueryResultHKT>;
@@ -46,6 +47,9 @@ export function postgresClientConfig(config: PostgresConfig): pg.ClientConfig {
   };
 }
 
+/** A connection's own 'error' event: its caller sees the same failure as a rejected query. */
+function ignoreConnectionError(): void {}
+
 function openPostgres(config: PostgresConfig, logger: Logger): Database {
   const clientConfig = postgresClientConfig(config);
   const pool = new pg.Pool({ ...clientConfig, max: config.poolMax, idleTimeoutMillis: 30_000 });
@@ -54,13 +58,21 @@ function openPostgres(config: PostgresConfig, logger: Logger): Database {
   pool.on('error', (error) =>
     logger.warn({ err: { message: error.message } }, 'idle database connection lost'),
   );
+  // The pool listens only while a connection is idle. One checked out for a transaction (drizzle's
+  // `transaction` holds it across several statements) that the server ends in between (57P01 on a fast
+  // shutdown, a reset on failover) would emit 'error' with no listener and kill the process. The failure
+  // still reaches the caller: the statement in flight, or the next one on the dead client, rejects (503),
+  // and the pool discards the client on release because it is no longer queryable.
+  pool.on('connect', (client) => {
+    client.on('error', ignoreConnectionError);
+  });
   return {
     kind: 'postgres',
     orm: drizzlePg(pool) as unknown as Orm,
     description: describeDatabase(config),
     async withSession(fn) {
       const client = new pg.Client(clientConfig);
-      client.on('error', () => {});
+      client.on('error', ignoreConnectionError);
       await client.connect();
       try {
         return await fn({ kind: 'postgres', orm: drizzlePg(client) });
@@ -79,7 +91,14 @@ async function openPglite(dataDir: string): Promise<Database> {
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
   ]);
-  const client: PGlite = await PGlite.create(dataDir);
+  const unlock = lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dataDir);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const orm = drizzlePglite(client);
   return {
     kind: 'pglite',
@@ -87,7 +106,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     description: describeDatabase({ kind: 'pglite', dataDir }),
     // PGlite is a single session already; it queues concurrent callers itself.
     withSession: (fn) => fn({ kind: 'pglite', orm }),
-    close: () => client.close(),
+    close: () => client.close().finally(unlock),
   };
 }
 

@@ -214,6 +214,12 @@ describe('the bundle as the image runs it', () => {
       });
       expect(created.status).toBe(201);
       expect(existsSync(join(app, '.data/pglite/PG_VERSION'))).toBe(true);
+      // The API reference's files are in the image (no node_modules there), not on a CDN.
+      for (const file of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
+        const asset = await fetch(`${server.url}/docs/${file}`);
+        expect(asset.status, file).toBe(200);
+        expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+      }
     } finally {
       const exit = await server.stop('SIGTERM');
       expect(exit.code, server.output()).toBe(0);

