@@ -16,6 +16,7 @@ import {
   type ResourceChange,
   resolveParameters,
   type Template,
+  TemplateRefusal,
 } from './template.js';
 import {
   AwsError,
@@ -1660,6 +1661,7 @@ function parseOrRefuse(body: string): Template {
   try {
     template = parseTemplate(body);
   } catch (error) {
+    if (error instanceof TemplateRefusal) throw new AwsError('ValidationError', error.message, 400);
     throw new AwsError(
       'ValidationError',
       `Template format error: ${(error as Error).message.split('\n')[0]}`,

@@ -149,6 +149,18 @@ describe('compileTemplate: what CloudFormation evaluates before the resources', 
     expect(() =>
       compile('service', { EnvironmentName: 'staging', ImageUri: IMAGE, DesiredCount: 'two' }),
     ).toThrow("Parameter 'DesiredCount' must be a number");
+    // CloudFormation does not expand YAML aliases; it refuses the template.
+    const aliased =
+      'Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties: &p { TopicName: a }\n  B:\n    Type: AWS::SNS::Topic\n    Properties: *p\n';
+    expect(() =>
+      compileTemplate(aliased, {
+        region: 'us-east-1',
+        accountId: '123456789012',
+        stackName: 'aliased',
+        parameters: {},
+        availabilityZones: ['us-east-1a'],
+      }),
+    ).toThrow(/^Template error: YAML aliases are not allowed in CloudFormation templates$/);
   });
 });
 
