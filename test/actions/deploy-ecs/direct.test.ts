@@ -581,9 +581,32 @@ describe('deploy-ecs, smoke test', () => {
         'timeout-minutes': '5s',
       });
       expect(run.code, explain(run)).toBe(1);
-      expect(run.errors()[0]).toContain('answered 200 but the body does not contain the version abc1234');
+      expect(run.errors()[0]).toContain(
+        'answered 200 with version 0ld0ld0, not the expected abc1234 (compared exactly)',
+      );
       expect(run.errors()[0]).toContain('{"version":"0ld0ld0"}');
       expect(run.summary).toContain('abc1234 (not found)');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('compares expect-version exactly: a body reporting v10 does not pass for v1', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1) });
+    const server = await smokeServer(() => ({ status: 200, body: '{"version":"v10","commit":"v1"}' }));
+    try {
+      const run = await deploy(aws, {
+        ...WEB,
+        image: image(1),
+        'smoke-url': server.url,
+        'expect-version': 'v1',
+        'timeout-minutes': '5s',
+      });
+      expect(run.code, explain(run)).toBe(1);
+      expect(run.outputs.status).toBe('failed');
+      expect(run.errors()[0]).toContain(
+        'answered 200 with version v10, not the expected v1 (compared exactly)',
+      );
     } finally {
       await server.close();
     }
