@@ -3,13 +3,19 @@
 // the image through the service stack (migrations first, the ECS deployment watched, a smoke test last).
 // Everything here composes lib/cloudformation and lib/ecs; nothing is re-implemented.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type DeployStackResult, deployStack, describeStack } from './cloudformation/deploy.js';
 import { renderDeploySummary as renderStackSummary } from './cloudformation/summary.js';
 import { log } from './core.js';
 import { DeployServiceError, deployService } from './ecs/deploy.js';
 import { renderDeploySummary as renderServiceSummary } from './ecs/summary.js';
 import type { DeployServiceResult } from './ecs/types.js';
+import {
+  databaseParameters,
+  networkParameters,
+  serviceParameters,
+  templatePath,
+  versionOf,
+} from './environment-parameters.js';
 import { ActionError, messageOf } from './errors.js';
 import { formatDuration } from './inputs.js';
 import { escapeMarkdown, heading, table } from './summary.js';
@@ -28,11 +34,15 @@ export interface EnvironmentOptions {
   memory: number;
   cpuArchitecture: 'X86_64' | 'ARM64';
   egressMode: 'nat' | 'endpoints' | 'public';
+  /** nat mode: one NAT gateway (single) or one per zone (per-az). */
+  natGateways: 'single' | 'per-az';
   availabilityZones: number;
   database: boolean;
   databaseInstanceClass: string;
   databaseMultiAz: boolean;
   certificateArn?: string;
+  /** The host name users reach the service at (covered by the certificate): the smoke test and `url` use it. */
+  domainName?: string;
   /** The CloudFormation service role the stacks are deployed with (the github-oidc stack's CloudFormationRoleArn). */
   cloudFormationRoleArn?: string;
   migrateCommand?: string[];
@@ -60,6 +70,9 @@ export interface EnvironmentResult {
   stacks: EnvironmentStack[];
   status: DeployServiceResult['status'];
   url?: string;
+  /** With a certificate: the host name in `url`, and the load balancer its DNS record must point at. */
+  domainName?: string;
+  loadBalancerDnsName?: string;
   serviceArn?: string;
   taskDefinitionArn?: string;
   service?: DeployServiceResult;
@@ -75,24 +88,8 @@ export function stackName(environment: string, layer: EnvironmentStack['layer'])
 }
 
 function template(options: EnvironmentOptions, layer: EnvironmentStack['layer']) {
-  const path = join(options.templatesDir, `${layer}.yml`);
-  return { body: readFileSync(path, 'utf8'), path: `cloudformation/${layer}.yml` };
-}
-
-/** The infrastructure parameters of the service stack: everything but the image and the version. */
-export function serviceParameters(o: EnvironmentOptions): Record<string, string> {
-  return {
-    EnvironmentName: o.environment,
-    Database: o.database ? 'on' : 'off',
-    RepositoryName: o.repositoryName,
-    ContainerPort: String(o.containerPort),
-    HealthCheckPath: o.healthCheckPath,
-    Cpu: String(o.cpu),
-    Memory: String(o.memory),
-    CpuArchitecture: o.cpuArchitecture,
-    DesiredCount: String(o.desiredCount),
-    CertificateArn: o.certificateArn ?? '',
-  };
+  const body = readFileSync(templatePath(options.templatesDir, layer), 'utf8');
+  return { body, path: `cloudformation/${layer}.yml` };
 }
 
 export async function deployEnvironment(o: EnvironmentOptions): Promise<EnvironmentResult> {
@@ -105,6 +102,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     image: o.image,
     status: 'failed',
     durationMs: 0,
+    domainName: o.domainName,
     stacks: [
       { layer: 'network', name: stackName(o.environment, 'network'), status: 'not started' },
       {
@@ -140,11 +138,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
         ...common,
         name: network.name,
         template: template(o, 'network'),
-        parameters: {
-          EnvironmentName: o.environment,
-          EgressMode: o.egressMode,
-          AvailabilityZoneCount: String(o.availabilityZones),
-        },
+        parameters: networkParameters(o),
         timeoutMs: remaining(),
       }),
     );
@@ -154,11 +148,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
           ...common,
           name: database.name,
           template: template(o, 'database'),
-          parameters: {
-            EnvironmentName: o.environment,
-            InstanceClass: o.databaseInstanceClass,
-            MultiAZ: String(o.databaseMultiAz),
-          },
+          parameters: databaseParameters(o),
           timeoutMs: remaining(),
         }),
       );
@@ -170,8 +160,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     const creating =
       !existing || existing.status === 'ROLLBACK_COMPLETE' || existing.status === 'REVIEW_IN_PROGRESS';
     const infrastructure = serviceParameters(o);
-    // AppVersion must match the template's pattern: without one, the image digest's start identifies the build.
-    const version = o.appVersion ?? o.image.split('@sha256:')[1]?.slice(0, 12) ?? 'unknown';
+    const version = versionOf(o);
     if (creating) {
       // No task may serve before the migrations ran: with a migrate command, create the service with no
       // tasks, and let the rollout below run the migration and then scale it to the desired count.
@@ -204,6 +193,8 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     const outputs = service.result?.outputs ?? {};
     result.url = outputs.ServiceUrl;
     result.serviceArn = outputs.ServiceArn;
+    result.loadBalancerDnsName = outputs.LoadBalancerDnsName;
+    if (o.domainName) log.info(dnsRecordLine(o.domainName, outputs.LoadBalancerDnsName));
     if (!outputs.ClusterName || !outputs.ServiceName) {
       throw new ActionError(`Stack ${service.name} has no ClusterName/ServiceName outputs`, {
         hint: 'The service stack must come from this action’s cloudformation/service.yml.',
@@ -248,6 +239,15 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
   return result;
 }
 
+/** Which DNS record makes the domain name reach the load balancer (CloudFormation does not create it). */
+export function dnsRecordLine(
+  domainName: string,
+  loadBalancerDnsName = 'the load balancer',
+  code = (text: string) => text,
+): string {
+  return `DNS: ${code(domainName)} must point at the load balancer: a CNAME record ${code(domainName)} → ${code(loadBalancerDnsName)} (or, in Route 53, an alias A record to the load balancer). Without it the smoke test and users cannot reach ${code(`https://${domainName}`)}.`;
+}
+
 function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
@@ -275,12 +275,16 @@ export function renderEnvironmentSummary(r: EnvironmentResult): string {
       ['', ''],
       [
         ['Service URL', r.url ?? '—'],
+        ...(r.domainName ? [['Load balancer', r.loadBalancerDnsName ?? '—']] : []),
         ['Image', r.image],
         ['Region', r.region],
         ['Duration', formatDuration(r.durationMs)],
       ],
     ),
   );
+  if (r.domainName) {
+    parts.push(`${dnsRecordLine(r.domainName, r.loadBalancerDnsName, (t) => `\`${t}\``)}\n\n`);
+  }
   parts.push(heading(3, 'Stacks'));
   parts.push(
     table(

@@ -358,7 +358,7 @@ export interface RuleFailure {
   rule: string;
   /** The AssertDescription (or a generic line when the template gives none). */
   description: string;
-  /** The parameters the rule refers to (its condition and the failing assertion). */
+  /** The parameters the rule refers to: the failing assertion's first, then its condition's. */
   parameters: string[];
 }
 
@@ -382,7 +382,7 @@ export function checkRules(
         failures.push({
           rule: name,
           description: assertion.description ?? `Template assertion in rule ${name} failed`,
-          parameters: [...new Set([...refsOf(rule.condition), ...refsOf(assertion.assert)])],
+          parameters: [...new Set([...refsOf(assertion.assert), ...refsOf(rule.condition)])],
         });
         break;
       }

@@ -229,7 +229,7 @@ Resources:
       {
         rule: 'Memory256',
         description: 'With Cpu 256 Memory is 512 or 1024.',
-        parameters: ['Cpu', 'Memory'],
+        parameters: ['Memory', 'Cpu'],
       },
     ]);
     expect(
@@ -238,7 +238,7 @@ Resources:
       {
         rule: 'DomainNeedsCertificate',
         description: 'Template assertion in rule DomainNeedsCertificate failed',
-        parameters: ['Domain', 'Certificate'],
+        parameters: ['Certificate', 'Domain'],
       },
     ]);
     // A rule that needs AWS to evaluate (Fn::ValueOfAll) is left to CloudFormation.
