@@ -128,3 +128,88 @@ export function templateProblems(o: Options, templatesDir: string): InputProblem
   }
   return [...problems].map(([input, message]) => ({ input, message }));
 }
+
+type Node = unknown;
+
+function isObject(value: Node): value is Record<string, Node> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function resolveName(name: Node, environment: string): string | undefined {
+  const text = isObject(name) ? name['Fn::Sub'] : name;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
+  return typeof text === 'string' ? text.replaceAll('${EnvironmentName}', environment) : undefined;
+}
+
+/**
+ * The exports of `layer`'s template whose value depends on one of `changed` parameters: through a Ref, a
+ * condition (Fn::If, Condition) built on it, or a resource that exists only under such a condition.
+ */
+export function exportsDependingOn(
+  templatesDir: string,
+  layer: Layer,
+  changed: string[],
+  environment: string,
+): string[] {
+  const file = `cloudformation/${layer}.yml`;
+  const { body } = parseTemplate(readFileSync(templatePath(templatesDir, layer), 'utf8'), file);
+  const conditions = isObject(body.Conditions) ? body.Conditions : {};
+  const resources = isObject(body.Resources) ? body.Resources : {};
+  const seen = new Map<string, Set<string>>();
+  const conditionDeps = (name: string): Set<string> => {
+    const known = seen.get(`condition:${name}`);
+    if (known) return known;
+    const deps = new Set<string>();
+    seen.set(`condition:${name}`, deps);
+    for (const d of depsOf(conditions[name])) deps.add(d);
+    return deps;
+  };
+  const depsOf = (node: Node): Set<string> => {
+    const deps = new Set<string>();
+    const walk = (n: Node) => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!isObject(n)) return;
+      for (const [key, value] of Object.entries(n)) {
+        if (key === 'Ref' && typeof value === 'string') {
+          const resource = resources[value];
+          if (isObject(resource) && typeof resource.Condition === 'string') {
+            for (const d of conditionDeps(resource.Condition)) deps.add(d);
+          } else deps.add(value);
+        } else if (key === 'Condition' && typeof value === 'string') {
+          for (const d of conditionDeps(value)) deps.add(d);
+        } else if (key === 'Fn::If' && Array.isArray(value) && typeof value[0] === 'string') {
+          for (const d of conditionDeps(value[0])) deps.add(d);
+          value.slice(1).forEach(walk);
+        } else walk(value);
+      }
+    };
+    walk(node);
+    return deps;
+  };
+  const found: string[] = [];
+  for (const output of Object.values(isObject(body.Outputs) ? body.Outputs : {})) {
+    if (!isObject(output) || !isObject(output.Export)) continue;
+    const name = resolveName(output.Export.Name, environment);
+    const deps = depsOf(output.Value);
+    if (name && changed.some((parameter) => deps.has(parameter))) found.push(name);
+  }
+  return found;
+}
+
+/** The export names `layer`'s template imports (Fn::ImportValue) for this environment. */
+export function importsOf(templatesDir: string, layer: Layer, environment: string): string[] {
+  const file = `cloudformation/${layer}.yml`;
+  const { body } = parseTemplate(readFileSync(templatePath(templatesDir, layer), 'utf8'), file);
+  const found = new Set<string>();
+  const walk = (n: Node) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!isObject(n)) return;
+    for (const [key, value] of Object.entries(n)) {
+      const name = key === 'Fn::ImportValue' ? resolveName(value, environment) : undefined;
+      if (name) found.add(name);
+      else walk(value);
+    }
+  };
+  walk(body.Resources);
+  return [...found];
+}

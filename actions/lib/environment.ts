@@ -11,12 +11,15 @@ import { renderDeploySummary as renderServiceSummary } from './ecs/summary.js';
 import type { DeployServiceResult } from './ecs/types.js';
 import {
   databaseParameters,
+  exportsDependingOn,
+  importsOf,
   networkParameters,
+  PARAMETER_INPUTS,
   serviceParameters,
   templatePath,
   versionOf,
 } from './environment-parameters.js';
-import { ActionError, messageOf } from './errors.js';
+import { ActionError, ConfigurationError, messageOf } from './errors.js';
 import { formatDuration } from './inputs.js';
 import { escapeMarkdown, heading, table } from './summary.js';
 
@@ -133,6 +136,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
   };
 
   try {
+    await refuseExportChangesInUse(o);
     await deploy(network, () =>
       deployStack({
         ...common,
@@ -237,6 +241,39 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
   }
   result.durationMs = Date.now() - started;
   return result;
+}
+
+/**
+ * CloudFormation refuses to change an export another stack imports, and fails the network update only after
+ * it has rebuilt subnets and NAT gateways. So a change of the network's parameters that changes an export
+ * the database or service stack imports is refused here, before any change, naming the stack, the export
+ * and what to do.
+ */
+async function refuseExportChangesInUse(o: EnvironmentOptions): Promise<void> {
+  const networkStack = stackName(o.environment, 'network');
+  const current = await describeStack(networkStack, o.region);
+  if (!current) return;
+  const wanted = networkParameters(o);
+  const changed = Object.keys(wanted).filter(
+    (key) => key in current.parameters && current.parameters[key] !== wanted[key],
+  );
+  if (changed.length === 0) return;
+  const affected = exportsDependingOn(o.templatesDir, 'network', changed, o.environment);
+  const problems: string[] = [];
+  for (const layer of ['database', 'service'] as const) {
+    const used = importsOf(o.templatesDir, layer, o.environment).filter((name) => affected.includes(name));
+    if (used.length === 0) continue;
+    const importer = stackName(o.environment, layer);
+    const stack = await describeStack(importer, o.region);
+    if (!stack || stack.status === 'DELETE_COMPLETE') continue;
+    for (const key of changed) {
+      const input = PARAMETER_INPUTS[key] ?? key;
+      problems.push(
+        `deploy-environment: ${input}: ${networkStack} runs with ${key} ${current.parameters[key]}; ${wanted[key]} changes its export${used.length === 1 ? '' : 's'} ${used.join(', ')}, which ${importer} imports, and CloudFormation refuses to update an export in use ("Export ${used[0]} cannot be updated as it is in use by ${importer}"). Nothing was changed. Keep ${input}: ${current.parameters[key]}, or move ${importer} off the export first: delete the stack ${importer}${layer === 'service' ? ' (the service and its load balancer are gone until the next deploy recreates them on the new network; a DNS record must then point at the new load balancer)' : ' (after a snapshot: the database is recreated empty)'} and deploy again, or deploy the new network as another environment and move the traffic to it.`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
 /** Which DNS record makes the domain name reach the load balancer (CloudFormation does not create it). */
