@@ -7,6 +7,7 @@ import { readRegion } from '../actions/lib/aws.js';
 import { appendSummary, setOutputs } from '../actions/lib/core.js';
 import { IMAGE_ACCEPTED, parseImageReference, splitCommand } from '../actions/lib/ecs/validate.js';
 import type { EnvironmentOptions } from '../actions/lib/environment.js';
+import { templateProblems } from '../actions/lib/environment-parameters.js';
 import { type InputReader, parseInputs } from '../actions/lib/inputs.js';
 import { runAction } from '../actions/lib/run.js';
 
@@ -16,23 +17,12 @@ const ACTION = 'deploy-environment';
 // (Built from the path at run time: ncc would turn a `new URL('…', import.meta.url)` into a bundled asset.)
 const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'cloudformation');
 
-/** Fargate's CPU units and the memory sizes (MiB) each allows. */
-export const FARGATE_SIZES: Record<number, (memory: number) => boolean> = {
-  256: (m) => [512, 1024, 2048].includes(m),
-  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
-  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
-  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
-  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
-};
-
+/**
+ * The inputs, parsed once. Their values are checked against the templates' own parameter constraints and
+ * Rules (environment-parameters.ts), so the checks here are only what the templates cannot say.
+ */
 function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templatesDir'> {
-  const environment =
-    i.matching(
-      'environment',
-      /^[a-z][a-z0-9-]{0,19}$/,
-      'an environment name: lower-case letters, digits and -, starting with a letter, at most 20 characters (it prefixes stack and resource names)',
-      true,
-    ) ?? '';
+  const environment = i.required('environment', 'an environment name such as staging');
   const image = i.required('image', IMAGE_ACCEPTED);
   let repositoryName = '';
   if (image) {
@@ -57,49 +47,41 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
       }
     }
   }
-  const cpu = i.integer('cpu', { fallback: 256 }) ?? 256;
-  const memory = i.integer('memory', { fallback: 512 }) ?? 512;
-  const sizes = FARGATE_SIZES[cpu];
-  if (!sizes) i.problem('cpu', `${cpu} is not a Fargate CPU size; use 256, 512, 1024, 2048 or 4096`);
-  else if (!sizes(memory)) {
-    i.problem(
-      'memory',
-      `${memory} MiB is not valid with cpu ${cpu} on Fargate (see the cpu input's description for the pairs)`,
-    );
-  }
   const migrate = i.optional('migrate-command');
   const command = migrate === undefined ? undefined : splitCommand(migrate);
   if (typeof command === 'string') i.problem('migrate-command', command);
-  const healthCheckPath =
-    i.matching('health-check-path', /^\/[!-~]{0,1023}$/, 'a path starting with /') ?? '/healthz';
   const smokePath = i.matching('smoke-path', /^\/[!-~]{0,1023}$/, 'a path starting with /') ?? '/version';
+  const certificateArn = i.optional('certificate-arn');
+  const domainName = i.optional('domain-name');
+  if (certificateArn && !domainName) {
+    // No certificate covers the load balancer's own DNS name: the smoke test and every user need the name
+    // the certificate is for.
+    i.problem(
+      'domain-name',
+      'is required with certificate-arn: give the host name the certificate covers (e.g. api.example.com); the smoke test and the url output use it, and the summary says which DNS record to point at the load balancer',
+    );
+  }
   return {
     environment,
     image,
     repositoryName,
     appVersion: i.optional('app-version') ?? process.env.GITHUB_SHA,
-    containerPort: i.integer('container-port', { fallback: 3000, min: 1, max: 65535 }) ?? 3000,
-    healthCheckPath,
+    containerPort: i.integer('container-port', { fallback: 3000 }) ?? 3000,
+    healthCheckPath: i.optional('health-check-path') ?? '/healthz',
     smokePath,
-    desiredCount: i.integer('desired-count', { fallback: 2, min: 1, max: 100 }) ?? 2,
-    cpu,
-    memory,
+    // The template allows 0; the action smoke-tests the service, which needs a task.
+    desiredCount: i.integer('desired-count', { fallback: 2, min: 1 }) ?? 2,
+    cpu: i.integer('cpu', { fallback: 256 }) ?? 256,
+    memory: i.integer('memory', { fallback: 512 }) ?? 512,
     cpuArchitecture: i.oneOf('cpu-architecture', ['X86_64', 'ARM64'] as const, 'X86_64'),
     egressMode: i.oneOf('egress-mode', ['nat', 'endpoints', 'public'] as const, 'nat'),
-    availabilityZones: i.integer('availability-zones', { fallback: 2, min: 2, max: 3 }) ?? 2,
+    natGateways: i.oneOf('nat-gateways', ['single', 'per-az'] as const, 'single'),
+    availabilityZones: i.integer('availability-zones', { fallback: 2 }) ?? 2,
     database: i.oneOf('database', ['on', 'off'] as const, 'on') === 'on',
-    databaseInstanceClass:
-      i.matching(
-        'database-instance-class',
-        /^db\.[a-z0-9]+\.[a-z0-9]+$/,
-        'an RDS instance class such as db.t4g.micro',
-      ) ?? 'db.t4g.micro',
+    databaseInstanceClass: i.optional('database-instance-class') ?? 'db.t4g.micro',
     databaseMultiAz: i.boolean('database-multi-az', false),
-    certificateArn: i.matching(
-      'certificate-arn',
-      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
-      'an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
-    ),
+    certificateArn,
+    domainName,
     cloudFormationRoleArn: i.matching(
       'cloudformation-role-arn',
       /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
@@ -116,9 +98,19 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
   };
 }
 
+/** readInputs, then every value checked against the templates (for the inputs not already refused). */
+function readAndCheckInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templatesDir'> {
+  const options = readInputs(i);
+  const refused = (input: string) => i.problems.some((p) => p.startsWith(`${ACTION}: ${input}: `));
+  for (const { input, message } of templateProblems(options, TEMPLATES_DIR)) {
+    if (!refused(input)) i.problem(input, message);
+  }
+  return options;
+}
+
 export function run(): Promise<void> {
   return runAction(ACTION, async ({ signal }) => {
-    const inputs = parseInputs(ACTION, readInputs);
+    const inputs = parseInputs(ACTION, readAndCheckInputs);
     const { deployEnvironment, renderEnvironmentSummary } = await import('../actions/lib/environment.js');
     const result = await deployEnvironment({ ...inputs, signal, templatesDir: TEMPLATES_DIR });
     setOutputs({

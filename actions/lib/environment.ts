@@ -3,14 +3,23 @@
 // the image through the service stack (migrations first, the ECS deployment watched, a smoke test last).
 // Everything here composes lib/cloudformation and lib/ecs; nothing is re-implemented.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type DeployStackResult, deployStack, describeStack } from './cloudformation/deploy.js';
 import { renderDeploySummary as renderStackSummary } from './cloudformation/summary.js';
 import { log } from './core.js';
 import { DeployServiceError, deployService } from './ecs/deploy.js';
 import { renderDeploySummary as renderServiceSummary } from './ecs/summary.js';
 import type { DeployServiceResult } from './ecs/types.js';
-import { ActionError, messageOf } from './errors.js';
+import {
+  databaseParameters,
+  exportsDependingOn,
+  importsOf,
+  networkParameters,
+  PARAMETER_INPUTS,
+  serviceParameters,
+  templatePath,
+  versionOf,
+} from './environment-parameters.js';
+import { ActionError, ConfigurationError, messageOf } from './errors.js';
 import { formatDuration } from './inputs.js';
 import { escapeMarkdown, heading, table } from './summary.js';
 
@@ -28,11 +37,15 @@ export interface EnvironmentOptions {
   memory: number;
   cpuArchitecture: 'X86_64' | 'ARM64';
   egressMode: 'nat' | 'endpoints' | 'public';
+  /** nat mode: one NAT gateway (single) or one per zone (per-az). */
+  natGateways: 'single' | 'per-az';
   availabilityZones: number;
   database: boolean;
   databaseInstanceClass: string;
   databaseMultiAz: boolean;
   certificateArn?: string;
+  /** The host name users reach the service at (covered by the certificate): the smoke test and `url` use it. */
+  domainName?: string;
   /** The CloudFormation service role the stacks are deployed with (the github-oidc stack's CloudFormationRoleArn). */
   cloudFormationRoleArn?: string;
   migrateCommand?: string[];
@@ -60,6 +73,9 @@ export interface EnvironmentResult {
   stacks: EnvironmentStack[];
   status: DeployServiceResult['status'];
   url?: string;
+  /** With a certificate: the host name in `url`, and the load balancer its DNS record must point at. */
+  domainName?: string;
+  loadBalancerDnsName?: string;
   serviceArn?: string;
   taskDefinitionArn?: string;
   service?: DeployServiceResult;
@@ -75,24 +91,8 @@ export function stackName(environment: string, layer: EnvironmentStack['layer'])
 }
 
 function template(options: EnvironmentOptions, layer: EnvironmentStack['layer']) {
-  const path = join(options.templatesDir, `${layer}.yml`);
-  return { body: readFileSync(path, 'utf8'), path: `cloudformation/${layer}.yml` };
-}
-
-/** The infrastructure parameters of the service stack: everything but the image and the version. */
-export function serviceParameters(o: EnvironmentOptions): Record<string, string> {
-  return {
-    EnvironmentName: o.environment,
-    Database: o.database ? 'on' : 'off',
-    RepositoryName: o.repositoryName,
-    ContainerPort: String(o.containerPort),
-    HealthCheckPath: o.healthCheckPath,
-    Cpu: String(o.cpu),
-    Memory: String(o.memory),
-    CpuArchitecture: o.cpuArchitecture,
-    DesiredCount: String(o.desiredCount),
-    CertificateArn: o.certificateArn ?? '',
-  };
+  const body = readFileSync(templatePath(options.templatesDir, layer), 'utf8');
+  return { body, path: `cloudformation/${layer}.yml` };
 }
 
 export async function deployEnvironment(o: EnvironmentOptions): Promise<EnvironmentResult> {
@@ -105,6 +105,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     image: o.image,
     status: 'failed',
     durationMs: 0,
+    domainName: o.domainName,
     stacks: [
       { layer: 'network', name: stackName(o.environment, 'network'), status: 'not started' },
       {
@@ -135,16 +136,13 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
   };
 
   try {
+    await refuseExportChangesInUse(o);
     await deploy(network, () =>
       deployStack({
         ...common,
         name: network.name,
         template: template(o, 'network'),
-        parameters: {
-          EnvironmentName: o.environment,
-          EgressMode: o.egressMode,
-          AvailabilityZoneCount: String(o.availabilityZones),
-        },
+        parameters: networkParameters(o),
         timeoutMs: remaining(),
       }),
     );
@@ -154,11 +152,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
           ...common,
           name: database.name,
           template: template(o, 'database'),
-          parameters: {
-            EnvironmentName: o.environment,
-            InstanceClass: o.databaseInstanceClass,
-            MultiAZ: String(o.databaseMultiAz),
-          },
+          parameters: databaseParameters(o),
           timeoutMs: remaining(),
         }),
       );
@@ -170,8 +164,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     const creating =
       !existing || existing.status === 'ROLLBACK_COMPLETE' || existing.status === 'REVIEW_IN_PROGRESS';
     const infrastructure = serviceParameters(o);
-    // AppVersion must match the template's pattern: without one, the image digest's start identifies the build.
-    const version = o.appVersion ?? o.image.split('@sha256:')[1]?.slice(0, 12) ?? 'unknown';
+    const version = versionOf(o);
     if (creating) {
       // No task may serve before the migrations ran: with a migrate command, create the service with no
       // tasks, and let the rollout below run the migration and then scale it to the desired count.
@@ -204,6 +197,8 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
     const outputs = service.result?.outputs ?? {};
     result.url = outputs.ServiceUrl;
     result.serviceArn = outputs.ServiceArn;
+    result.loadBalancerDnsName = outputs.LoadBalancerDnsName;
+    if (o.domainName) log.info(dnsRecordLine(o.domainName, outputs.LoadBalancerDnsName));
     if (!outputs.ClusterName || !outputs.ServiceName) {
       throw new ActionError(`Stack ${service.name} has no ClusterName/ServiceName outputs`, {
         hint: 'The service stack must come from this action’s cloudformation/service.yml.',
@@ -248,6 +243,48 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
   return result;
 }
 
+/**
+ * CloudFormation refuses to change an export another stack imports, and fails the network update only after
+ * it has rebuilt subnets and NAT gateways. So a change of the network's parameters that changes an export
+ * the database or service stack imports is refused here, before any change, naming the stack, the export
+ * and what to do.
+ */
+async function refuseExportChangesInUse(o: EnvironmentOptions): Promise<void> {
+  const networkStack = stackName(o.environment, 'network');
+  const current = await describeStack(networkStack, o.region);
+  if (!current) return;
+  const wanted = networkParameters(o);
+  const changed = Object.keys(wanted).filter(
+    (key) => key in current.parameters && current.parameters[key] !== wanted[key],
+  );
+  if (changed.length === 0) return;
+  const affected = exportsDependingOn(o.templatesDir, 'network', changed, o.environment);
+  const problems: string[] = [];
+  for (const layer of ['database', 'service'] as const) {
+    const used = importsOf(o.templatesDir, layer, o.environment).filter((name) => affected.includes(name));
+    if (used.length === 0) continue;
+    const importer = stackName(o.environment, layer);
+    const stack = await describeStack(importer, o.region);
+    if (!stack || stack.status === 'DELETE_COMPLETE') continue;
+    for (const key of changed) {
+      const input = PARAMETER_INPUTS[key] ?? key;
+      problems.push(
+        `deploy-environment: ${input}: ${networkStack} runs with ${key} ${current.parameters[key]}; ${wanted[key]} changes its export${used.length === 1 ? '' : 's'} ${used.join(', ')}, which ${importer} imports, and CloudFormation refuses to update an export in use ("Export ${used[0]} cannot be updated as it is in use by ${importer}"). Nothing was changed. Keep ${input}: ${current.parameters[key]}, or move ${importer} off the export first: delete the stack ${importer}${layer === 'service' ? ' (the service and its load balancer are gone until the next deploy recreates them on the new network; a DNS record must then point at the new load balancer)' : ' (after a snapshot: the database is recreated empty)'} and deploy again, or deploy the new network as another environment and move the traffic to it.`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+}
+
+/** Which DNS record makes the domain name reach the load balancer (CloudFormation does not create it). */
+export function dnsRecordLine(
+  domainName: string,
+  loadBalancerDnsName = 'the load balancer',
+  code = (text: string) => text,
+): string {
+  return `DNS: ${code(domainName)} must point at the load balancer: a CNAME record ${code(domainName)} → ${code(loadBalancerDnsName)} (or, in Route 53, an alias A record to the load balancer). Without it the smoke test and users cannot reach ${code(`https://${domainName}`)}.`;
+}
+
 function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
@@ -275,12 +312,16 @@ export function renderEnvironmentSummary(r: EnvironmentResult): string {
       ['', ''],
       [
         ['Service URL', r.url ?? '—'],
+        ...(r.domainName ? [['Load balancer', r.loadBalancerDnsName ?? '—']] : []),
         ['Image', r.image],
         ['Region', r.region],
         ['Duration', formatDuration(r.durationMs)],
       ],
     ),
   );
+  if (r.domainName) {
+    parts.push(`${dnsRecordLine(r.domainName, r.loadBalancerDnsName, (t) => `\`${t}\``)}\n\n`);
+  }
   parts.push(heading(3, 'Stacks'));
   parts.push(
     table(

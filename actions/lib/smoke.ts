@@ -1,12 +1,12 @@
-// The smoke test after a rollout: poll a URL until it answers 2xx and, when a version is expected, its body
-// contains that version. Polls with the same back-off as every other wait; each attempt has its own timeout.
+// The smoke test after a rollout: poll a URL until it answers 2xx and, when a version is expected, reports
+// exactly that version (a JSON body's `version`, or a plain-text body as a whole; `v1` is not `v10`). Polls with the same back-off as every other wait; each attempt has its own timeout.
 import { log } from './core.js';
 import { httpRequest } from './http.js';
 import { pollIntervals, sleep, throwIfAborted } from './poll.js';
 
 export interface SmokeOptions {
   url: string;
-  /** A string the body must contain (e.g. the commit SHA that /version reports). */
+  /** The version the body must report, compared exactly (e.g. the commit SHA that /version reports). */
   expectVersion?: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -25,8 +25,10 @@ export interface SmokeResult {
   /** The last HTTP status, if any answer came. */
   status?: number;
   expectVersion?: string;
-  /** Whether the last 2xx body contained the expected version. */
+  /** Whether the last 2xx body reported exactly the expected version. */
   versionFound?: boolean;
+  /** The version the last body reported, if any. */
+  version?: string;
   /** The start of the last body, one line. */
   body?: string;
   /** The last network error, if the last attempt got no answer. */
@@ -42,6 +44,25 @@ export function displayUrl(url: string): string {
     return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
   } catch {
     return 'the smoke URL';
+  }
+}
+
+/**
+ * The version a body reports: the `version` field of a JSON object (as the service's /version answers), or
+ * a plain-text body as a whole, trimmed. Undefined for any other JSON.
+ */
+export function reportedVersion(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const version = (parsed as Record<string, unknown>).version;
+      return typeof version === 'string' || typeof version === 'number' ? String(version) : undefined;
+    }
+    return typeof parsed === 'string' || typeof parsed === 'number' ? String(parsed) : undefined;
+  } catch {
+    return trimmed;
   }
 }
 
@@ -75,12 +96,14 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
         headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' },
       });
       const ok = response.status >= 200 && response.status < 300;
+      const version = options.expectVersion === undefined ? undefined : reportedVersion(response.text);
       const versionFound =
-        options.expectVersion === undefined ? undefined : response.text.includes(options.expectVersion);
+        options.expectVersion === undefined ? undefined : version === options.expectVersion;
       last = {
         status: response.status,
         body: snippet(response.text),
         versionFound,
+        version,
         expectVersion: options.expectVersion,
       };
       if (ok && versionFound !== false) {
@@ -114,5 +137,6 @@ function describe(seen: Omit<SmokeResult, 'url' | 'passed' | 'attempts' | 'durat
   if (seen.status === undefined) return `got no answer (${seen.error ?? 'no response'})`;
   const body = seen.body ? `: ${seen.body}` : '';
   if (seen.status < 200 || seen.status >= 300) return `answered ${seen.status}${body}`;
-  return `answered ${seen.status} but the body does not contain the version ${seen.expectVersion}${body ? ` (got${body})` : ''}`;
+  const reported = seen.version === undefined ? 'no version' : `version ${seen.version}`;
+  return `answered ${seen.status} with ${reported}, not the expected ${seen.expectVersion} (compared exactly)${body ? ` (got${body})` : ''}`;
 }

@@ -189,6 +189,54 @@ describe('CloudFormation operations', () => {
     expect(op).toMatchObject({ finalStatus: 'UPDATE_ROLLBACK_COMPLETE', status: 'UPDATE_ROLLBACK_COMPLETE' });
   });
 
+  it('fails an update that removes an export another stack imports, and rolls it back', async () => {
+    const exporter = (exported: boolean) => `Resources:
+  Group:
+    Type: AWS::Logs::LogGroup
+    Properties: { LogGroupName: /app/shared }
+  Other:
+    Type: AWS::Logs::LogGroup
+    Properties: { LogGroupName: ${exported ? '/app/other' : '/app/renamed'} }
+Outputs:
+  GroupName:
+    Value: !Ref Group
+${exported ? '    Export: { Name: shared-GroupName }\n' : ''}`;
+    await cfn.send(new CreateStackCommand({ StackName: 'shared', TemplateBody: exporter(true) }));
+    await until(
+      async () => ((await stackStatus('shared')) === 'CREATE_COMPLETE' ? true : undefined),
+      'shared',
+    );
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'user',
+        TemplateBody: `Resources:
+  Copy:
+    Type: AWS::Logs::LogGroup
+    Properties: { LogGroupName: !Join ['-', [!ImportValue shared-GroupName, copy]] }
+`,
+      }),
+    );
+    await until(async () => ((await stackStatus('user')) === 'CREATE_COMPLETE' ? true : undefined), 'user');
+
+    await cfn.send(new UpdateStackCommand({ StackName: 'shared', TemplateBody: exporter(false) }));
+    await until(
+      async () => ((await stackStatus('shared')) === 'UPDATE_ROLLBACK_COMPLETE' ? true : undefined),
+      'update rollback',
+    );
+    const rollback = (await stackEvents('shared')).find(
+      (e) => e.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS',
+    );
+    expect(rollback?.ResourceStatusReason).toBe(
+      'Cannot delete export shared-GroupName as it is in use by user.',
+    );
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'shared' }))).Stacks![0]!;
+    expect(stack.Outputs?.[0]).toMatchObject({ ExportName: 'shared-GroupName', OutputValue: '/app/shared' });
+    const groups = await new CloudWatchLogsClient(aws.clientConfig).send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: '/app/' }),
+    );
+    expect(groups.logGroups?.map((g) => g.logGroupName)).not.toContain('/app/renamed');
+  });
+
   it('fails an empty change set with AWS status reason', async () => {
     const seeded = await seedStackManagedService(aws, { cluster: 'prod', service: 'api', image: 'api:1' });
     const created = await cfn.send(

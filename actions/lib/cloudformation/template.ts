@@ -1,7 +1,7 @@
 // Reads a CloudFormation template locally, before any AWS call: YAML (with CloudFormation's short-form
 // tags such as !Ref, !Sub and !GetAtt) or JSON. A syntax error names the file, line and column; the
 // parameters it declares let a caller check the parameters it was given. No SDK here.
-import { parseDocument, type Tags } from 'yaml';
+import { isAlias, LineCounter, parseDocument, type Tags, visit } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 
 export interface TemplateParameter {
@@ -10,12 +10,26 @@ export interface TemplateParameter {
   noEcho: boolean;
   description?: string;
   allowedValues?: string[];
+  allowedPattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minValue?: number;
+  maxValue?: number;
+  /** What the template says to a user whose value breaks a constraint. */
+  constraintDescription?: string;
+}
+
+/** A Rules entry: when `condition` holds (or there is none), every assertion must hold. */
+export interface TemplateRule {
+  condition?: unknown;
+  assertions: Array<{ assert: unknown; description?: string }>;
 }
 
 export interface ParsedTemplate {
   /** The whole template as a plain object (short-form tags become their long form, e.g. { Ref: 'X' }). */
   body: Record<string, unknown>;
   parameters: Record<string, TemplateParameter>;
+  rules: Record<string, TemplateRule>;
   resources: Record<string, { type: string }>;
   outputs: string[];
   format: 'yaml' | 'json';
@@ -123,10 +137,12 @@ function failAt(path: string, reason: string, text: string, offset: number): nev
 
 function parseYaml(text: string, path: string): Record<string, unknown> {
   cachedTags ??= cloudFormationTags();
+  const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     customTags: cachedTags,
     prettyErrors: true,
     uniqueKeys: true,
+    lineCounter,
   });
   const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
   if (problem) {
@@ -138,7 +154,25 @@ function parseYaml(text: string, path: string): Record<string, unknown> {
     }
     throw new TemplateError(path, reason, { line: pos?.line, column: pos?.col });
   }
-  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  // CloudFormation refuses YAML aliases ("Template error: YAML aliases are not allowed in CloudFormation
+  // templates"); `aws cloudformation package` would expand them, a plain deploy does not.
+  let alias: { source: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (!isAlias(node)) return undefined;
+      alias = { source: node.source, offset: node.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  if (alias) {
+    const pos = lineCounter.linePos(alias.offset);
+    throw new TemplateError(
+      path,
+      `YAML alias *${alias.source}: CloudFormation does not accept YAML aliases (or anchors used through them); write the value out, or expand the template with \`aws cloudformation package\` first`,
+      { line: pos.line, column: pos.col },
+    );
+  }
+  const value = doc.toJS() as unknown;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TemplateError(
       path,
@@ -162,10 +196,29 @@ function scalarText(value: unknown): string | undefined {
   return String(value);
 }
 
+function numberOf(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function readRules(body: Record<string, unknown>): Record<string, TemplateRule> {
+  const rules: Record<string, TemplateRule> = {};
+  for (const [name, rule] of Object.entries(isRecord(body.Rules) ? body.Rules : {})) {
+    if (!isRecord(rule)) continue;
+    const assertions = (Array.isArray(rule.Assertions) ? rule.Assertions : []).filter(isRecord).map((a) => ({
+      assert: a.Assert,
+      description: typeof a.AssertDescription === 'string' ? a.AssertDescription : undefined,
+    }));
+    rules[name] = { condition: rule.RuleCondition, assertions };
+  }
+  return rules;
+}
+
 function describeTemplate(
   body: Record<string, unknown>,
   path: string,
-): Pick<ParsedTemplate, 'parameters' | 'resources' | 'outputs'> {
+): Pick<ParsedTemplate, 'parameters' | 'rules' | 'resources' | 'outputs'> {
   const problems: string[] = [];
   const parameters: Record<string, TemplateParameter> = {};
   const resources: Record<string, { type: string }> = {};
@@ -185,6 +238,13 @@ function describeTemplate(
       allowedValues: Array.isArray(declaration.AllowedValues)
         ? declaration.AllowedValues.map((v) => String(v))
         : undefined,
+      allowedPattern: typeof declaration.AllowedPattern === 'string' ? declaration.AllowedPattern : undefined,
+      minLength: numberOf(declaration.MinLength),
+      maxLength: numberOf(declaration.MaxLength),
+      minValue: numberOf(declaration.MinValue),
+      maxValue: numberOf(declaration.MaxValue),
+      constraintDescription:
+        typeof declaration.ConstraintDescription === 'string' ? declaration.ConstraintDescription : undefined,
     };
   }
   if (!isRecord(body.Resources) || Object.keys(body.Resources).length === 0) {
@@ -198,7 +258,12 @@ function describeTemplate(
     resources[logicalId] = { type: resource.Type };
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return { parameters, resources, outputs: Object.keys(isRecord(body.Outputs) ? body.Outputs : {}) };
+  return {
+    parameters,
+    rules: readRules(body),
+    resources,
+    outputs: Object.keys(isRecord(body.Outputs) ? body.Outputs : {}),
+  };
 }
 
 export interface ParameterCheck {
@@ -236,11 +301,138 @@ export function checkParameters(
     }
   }
   for (const [name, value] of Object.entries(given)) {
-    const allowed = declared[name]?.allowedValues;
-    if (allowed && !allowed.includes(value)) {
-      const shown = declared[name]?.noEcho ? '(hidden: NoEcho)' : `"${value}"`;
-      problems.push(`${name}: ${shown} is not one of the AllowedValues: ${allowed.join(', ')}`);
-    }
+    const declaration = declared[name];
+    if (!declaration) continue;
+    const problem = constraintProblem(declaration, value);
+    if (problem) problems.push(`${name}: ${problem}`);
   }
   return problems;
+}
+
+/**
+ * What is wrong with `value` for a parameter, as CloudFormation checks it before anything else (Type Number,
+ * AllowedValues, AllowedPattern, MinLength/MaxLength, MinValue/MaxValue), followed by the template's
+ * ConstraintDescription; undefined when the value is accepted.
+ */
+export function constraintProblem(declaration: TemplateParameter, value: string): string | undefined {
+  const shown = declaration.noEcho ? '(hidden: NoEcho)' : `"${value}"`;
+  const list = declaration.type === 'CommaDelimitedList' || declaration.type.startsWith('List<');
+  const numeric = declaration.type === 'Number' || declaration.type === 'List<Number>';
+  const because = (what: string) =>
+    `${shown} ${what}${declaration.constraintDescription ? `: ${declaration.constraintDescription}` : ''}`;
+  for (const item of list ? value.split(',') : [value]) {
+    if (numeric && (item.trim() === '' || !Number.isFinite(Number(item)))) return because('is not a number');
+    const allowed = declaration.allowedValues;
+    if (allowed && !allowed.includes(item)) {
+      return because(`is not one of the AllowedValues: ${allowed.join(', ')}`);
+    }
+    if (declaration.allowedPattern !== undefined && !matchesWhole(declaration.allowedPattern, item)) {
+      return because(`does not match the AllowedPattern ${declaration.allowedPattern}`);
+    }
+    if (declaration.minLength !== undefined && item.length < declaration.minLength) {
+      return because(`is shorter than the MinLength ${declaration.minLength}`);
+    }
+    if (declaration.maxLength !== undefined && item.length > declaration.maxLength) {
+      return because(`is longer than the MaxLength ${declaration.maxLength}`);
+    }
+    if (numeric && declaration.minValue !== undefined && Number(item) < declaration.minValue) {
+      return because(`is less than the MinValue ${declaration.minValue}`);
+    }
+    if (numeric && declaration.maxValue !== undefined && Number(item) > declaration.maxValue) {
+      return because(`is greater than the MaxValue ${declaration.maxValue}`);
+    }
+  }
+  return undefined;
+}
+
+/** CloudFormation's AllowedPattern must match the whole value; a pattern JavaScript cannot read is not checked. */
+function matchesWhole(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(value);
+  } catch {
+    return true;
+  }
+}
+
+export interface RuleFailure {
+  rule: string;
+  /** The AssertDescription (or a generic line when the template gives none). */
+  description: string;
+  /** The parameters the rule refers to: the failing assertion's first, then its condition's. */
+  parameters: string[];
+}
+
+class UnknownFunction extends Error {}
+
+/**
+ * The template's Rules evaluated for the stack's full parameter values (given ones and defaults), as
+ * CloudFormation evaluates them before it creates a change set. A rule using a function that needs AWS
+ * (Fn::ValueOf, Fn::RefAll…) is left to CloudFormation.
+ */
+export function checkRules(
+  rules: Record<string, TemplateRule>,
+  values: Record<string, string>,
+): RuleFailure[] {
+  const failures: RuleFailure[] = [];
+  for (const [name, rule] of Object.entries(rules)) {
+    try {
+      if (rule.condition !== undefined && evaluateRule(rule.condition, values) !== true) continue;
+      for (const assertion of rule.assertions) {
+        if (evaluateRule(assertion.assert, values) === true) continue;
+        failures.push({
+          rule: name,
+          description: assertion.description ?? `Template assertion in rule ${name} failed`,
+          parameters: [...new Set([...refsOf(assertion.assert), ...refsOf(rule.condition)])],
+        });
+        break;
+      }
+    } catch (error) {
+      if (!(error instanceof UnknownFunction)) throw error;
+    }
+  }
+  return failures;
+}
+
+function refsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refsOf);
+  if (!isRecord(value)) return [];
+  if (typeof value.Ref === 'string') return value.Ref.startsWith('AWS::') ? [] : [value.Ref];
+  return Object.values(value).flatMap(refsOf);
+}
+
+function evaluateRule(node: unknown, values: Record<string, string>): unknown {
+  if (Array.isArray(node)) return node.map((n) => evaluateRule(n, values));
+  if (!isRecord(node)) return typeof node === 'number' || typeof node === 'boolean' ? String(node) : node;
+  const [fn, arg] = Object.entries(node)[0] ?? [];
+  const args = () => (Array.isArray(arg) ? arg.map((a) => evaluateRule(a, values)) : []);
+  const text = (v: unknown) => (Array.isArray(v) ? v.map(String) : [String(v)]);
+  switch (fn) {
+    case 'Ref':
+      if (typeof arg !== 'string' || !(arg in values)) throw new UnknownFunction();
+      return values[arg];
+    case 'Fn::Equals': {
+      const [a, b] = args();
+      return String(a) === String(b);
+    }
+    case 'Fn::Not':
+      return args()[0] !== true;
+    case 'Fn::And':
+      return args().every((v) => v === true);
+    case 'Fn::Or':
+      return args().some((v) => v === true);
+    case 'Fn::Contains': {
+      const [list, value] = args();
+      return text(list).includes(String(value));
+    }
+    case 'Fn::EachMemberEquals': {
+      const [list, value] = args();
+      return text(list).every((v) => v === String(value));
+    }
+    case 'Fn::EachMemberIn': {
+      const [list, allowed] = args();
+      return text(list).every((v) => text(allowed).includes(v));
+    }
+    default:
+      throw new UnknownFunction();
+  }
 }

@@ -7,10 +7,11 @@ import {
   RunTaskCommand,
   type RunTaskCommandInput,
   type Service,
+  StopTaskCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
 import { log } from '../core.js';
-import { ActionError, aws, TimeoutError } from '../errors.js';
+import { ActionError, aws, messageOf, TimeoutError } from '../errors.js';
 import { formatDuration } from '../inputs.js';
 import { poll } from '../poll.js';
 import { ecsClient } from './clients.js';
@@ -91,7 +92,8 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
       if (!described || status !== 'STOPPED') return { done: false };
       return { done: true, value: described };
     },
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
+    if (options.signal?.aborted) throw await stopCancelledMigration(options, taskArn, error);
     if (error instanceof TimeoutError) {
       throw new TimeoutError(
         `${error.message} (it was ${lastStatus || 'not yet seen'}); nothing was rolled out`,
@@ -127,4 +129,47 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
     `Migration task ${taskId} ${exitCode === undefined ? `stopped without an exit code: ${result.stoppedReason ?? 'no reason given'}` : `exited ${exitCode}`} after ${formatDuration(result.durationMs)}`,
   );
   return result;
+}
+
+/**
+ * The job was cancelled while the migration ran: a one-off task does not stop with the job, so it is stopped
+ * here (a migration half applied is what the migration's own transaction and advisory lock are for), and
+ * the error says so.
+ */
+async function stopCancelledMigration(
+  options: MigrationOptions,
+  taskArn: string,
+  cancelled: unknown,
+): Promise<ActionError> {
+  const taskId = taskIdOf(taskArn);
+  try {
+    await aws('ECS StopTask', () =>
+      ecsClient(options.region).send(
+        new StopTaskCommand({
+          cluster: options.cluster,
+          task: taskArn,
+          reason: 'The deploy job was cancelled while the migration ran',
+        }),
+      ),
+    );
+    log.warning(`The job was cancelled: stopped the migration task ${taskId}; nothing was rolled out.`);
+    return new ActionError(
+      `${messageOf(cancelled)}; the migration task ${taskId} was stopped, nothing was rolled out`,
+      {
+        hint: 'Deploy again to run the migration from the start.',
+        cause: cancelled,
+      },
+    );
+  } catch (error) {
+    log.warning(
+      `The job was cancelled, but the migration task ${taskId} could not be stopped: ${messageOf(error)}`,
+    );
+    return new ActionError(
+      `${messageOf(cancelled)}; the migration task ${taskId} could not be stopped (${messageOf(error)}) and may still be running`,
+      {
+        hint: `Stop it in the ECS console or with: aws ecs stop-task --cluster ${options.cluster} --task ${taskArn}`,
+        cause: cancelled,
+      },
+    );
+  }
 }

@@ -3,7 +3,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAws, seedEcsService, startLocalAws } from '../../support/aws/index.js';
 import { runAction } from '../../support/harness.js';
@@ -309,6 +314,39 @@ describe('deploy-ecs, direct path', () => {
     expect(run.stdout).toMatch(/Migration task [\w-]+ exited 0/);
   });
 
+  it('stops the running migration task when the job is cancelled, and says so', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1) });
+    aws.ecs.nextRunTask({ exitCode: 0, durationMs: 120_000, logLines: ['Applying 3 migrations'] });
+
+    const run = await runAction('deploy-ecs', {
+      inputs: { ...WEB, image: image(2), 'migrate-command': 'node dist/migrate.js' },
+      env: runEnv(aws),
+      cancelAfterMs: 4000,
+    });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('failed');
+    const stop = aws.calls.find((c) => c.action === 'StopTask');
+    expect(stop?.params).toMatchObject({
+      cluster: 'prod',
+      reason: 'The deploy job was cancelled while the migration ran',
+    });
+    const stoppedArn = String((stop?.params as { task?: string } | undefined)?.task ?? '');
+    const taskId = stoppedArn.split('/').at(-1);
+    expect(run.errors()[0]).toBe(
+      `deploy-ecs: cancelled; the migration task ${taskId} was stopped, nothing was rolled out. Deploy again to run the migration from the start.`,
+    );
+    expect(run.stdout).toContain(`stopped the migration task ${taskId}; nothing was rolled out`);
+    const described = await new ECSClient({ ...aws.clientConfig, maxAttempts: 2 }).send(
+      new DescribeTasksCommand({
+        cluster: 'prod',
+        tasks: [stoppedArn],
+      }),
+    );
+    expect(described.tasks?.[0]).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated' });
+    expect(aws.callCount({ action: 'UpdateService' })).toBe(0);
+  });
+
   it('fails with the exit code and last log lines of a failed migration, and does not roll out', async () => {
     const seeded = await seedEcsService(aws, { ...WEB, image: image(1) });
     aws.ecs.nextRunTask({
@@ -581,9 +619,32 @@ describe('deploy-ecs, smoke test', () => {
         'timeout-minutes': '5s',
       });
       expect(run.code, explain(run)).toBe(1);
-      expect(run.errors()[0]).toContain('answered 200 but the body does not contain the version abc1234');
+      expect(run.errors()[0]).toContain(
+        'answered 200 with version 0ld0ld0, not the expected abc1234 (compared exactly)',
+      );
       expect(run.errors()[0]).toContain('{"version":"0ld0ld0"}');
       expect(run.summary).toContain('abc1234 (not found)');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('compares expect-version exactly: a body reporting v10 does not pass for v1', async () => {
+    await seedEcsService(aws, { ...WEB, image: image(1) });
+    const server = await smokeServer(() => ({ status: 200, body: '{"version":"v10","commit":"v1"}' }));
+    try {
+      const run = await deploy(aws, {
+        ...WEB,
+        image: image(1),
+        'smoke-url': server.url,
+        'expect-version': 'v1',
+        'timeout-minutes': '5s',
+      });
+      expect(run.code, explain(run)).toBe(1);
+      expect(run.outputs.status).toBe('failed');
+      expect(run.errors()[0]).toContain(
+        'answered 200 with version v10, not the expected v1 (compared exactly)',
+      );
     } finally {
       await server.close();
     }

@@ -16,6 +16,7 @@ import { blockedStatus, isOutcome, isSuccess } from '../../../actions/lib/cloudf
 import { renderDeploySummary } from '../../../actions/lib/cloudformation/summary.js';
 import {
   checkParameters,
+  checkRules,
   parseTemplate,
   TemplateError,
 } from '../../../actions/lib/cloudformation/template.js';
@@ -90,6 +91,20 @@ Outputs:
     throw new Error('no error');
   };
 
+  it('refuses a YAML alias with its line, as CloudFormation refuses aliases', () => {
+    const text =
+      'Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties: &props\n      TopicName: a\n  B:\n    Type: AWS::SNS::Topic\n    Properties: *props\n';
+    expect(position(text)).toMatchObject({
+      line: 8,
+      column: 17,
+      message: expect.stringMatching(
+        /^bad\.yml:8:17: YAML alias \*props: CloudFormation does not accept YAML aliases/,
+      ),
+    });
+    // An anchor nobody refers to changes nothing: CloudFormation accepts it.
+    expect(() => parseTemplate('Resources:\n  A: &a\n    Type: AWS::SNS::Topic\n', 'ok.yml')).not.toThrow();
+  });
+
   it('reports YAML errors with line and column', () => {
     expect(position('Resources:\n  A:\n    Type: x\n   B: 1\n')).toMatchObject({ line: 4, column: 1 });
     expect(position('Resources:\n  A:\n\tType: x\n').message).toMatch(/^bad\.yml:3:1: invalid YAML: Tabs/);
@@ -149,6 +164,85 @@ describe('checkParameters', () => {
       'Size: "3" is not one of the AllowedValues: 1, 2',
       'Secret: (hidden: NoEcho) is not one of the AllowedValues: s3cr3t',
     ]);
+  });
+  it('checks every constraint the template declares, with its ConstraintDescription', () => {
+    const { parameters } = parseTemplate(
+      `Parameters:
+  Port: { Type: Number, MinValue: 1024, MaxValue: 65535 }
+  Name:
+    Type: String
+    AllowedPattern: '[a-z]+'
+    MinLength: 2
+    MaxLength: 4
+    ConstraintDescription: 2-4 lower-case letters.
+Resources:
+  T: { Type: AWS::SNS::Topic }
+`,
+      't.yml',
+    );
+    const check = (given: Record<string, string>) =>
+      checkParameters(parameters, given, { requireAll: false });
+    expect(check({ Port: '80' })).toEqual(['Port: "80" is less than the MinValue 1024']);
+    expect(check({ Port: '70000' })).toEqual(['Port: "70000" is greater than the MaxValue 65535']);
+    expect(check({ Port: 'eighty' })).toEqual(['Port: "eighty" is not a number']);
+    expect(check({ Name: 'a' })).toEqual([
+      'Name: "a" is shorter than the MinLength 2: 2-4 lower-case letters.',
+    ]);
+    expect(check({ Name: 'abcde' })).toEqual([
+      'Name: "abcde" is longer than the MaxLength 4: 2-4 lower-case letters.',
+    ]);
+    // The pattern must match the whole value, as CloudFormation's does.
+    expect(check({ Name: 'ab1' })).toEqual([
+      'Name: "ab1" does not match the AllowedPattern [a-z]+: 2-4 lower-case letters.',
+    ]);
+    expect(check({ Port: '3000', Name: 'abc' })).toEqual([]);
+  });
+});
+
+describe('checkRules', () => {
+  const { rules } = parseTemplate(
+    `Parameters:
+  Cpu: { Type: String }
+  Memory: { Type: String }
+  Domain: { Type: String, Default: '' }
+  Certificate: { Type: String, Default: '' }
+Rules:
+  Memory256:
+    RuleCondition: !Equals [!Ref Cpu, '256']
+    Assertions:
+      - Assert: !Contains [['512', '1024'], !Ref Memory]
+        AssertDescription: With Cpu 256 Memory is 512 or 1024.
+  DomainNeedsCertificate:
+    RuleCondition: !Not [!Equals [!Ref Domain, '']]
+    Assertions:
+      - Assert: !Not [!Equals [!Ref Certificate, '']]
+  NeedsAws:
+    Assertions:
+      - Assert: !EachMemberIn [!ValueOfAll ['AWS::EC2::Subnet::Id', VpcId], [vpc-1]]
+Resources:
+  T: { Type: AWS::SNS::Topic }
+`,
+    't.yml',
+  );
+  it('evaluates each rule for the full values and names the parameters it refers to', () => {
+    expect(checkRules(rules, { Cpu: '256', Memory: '2048', Domain: '', Certificate: '' })).toEqual([
+      {
+        rule: 'Memory256',
+        description: 'With Cpu 256 Memory is 512 or 1024.',
+        parameters: ['Memory', 'Cpu'],
+      },
+    ]);
+    expect(
+      checkRules(rules, { Cpu: '512', Memory: '2048', Domain: 'a.example.com', Certificate: '' }),
+    ).toEqual([
+      {
+        rule: 'DomainNeedsCertificate',
+        description: 'Template assertion in rule DomainNeedsCertificate failed',
+        parameters: ['Certificate', 'Domain'],
+      },
+    ]);
+    // A rule that needs AWS to evaluate (Fn::ValueOfAll) is left to CloudFormation.
+    expect(checkRules(rules, { Cpu: '256', Memory: '512', Domain: '', Certificate: '' })).toEqual([]);
   });
 });
 

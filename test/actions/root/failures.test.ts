@@ -106,20 +106,63 @@ describe('root action: inputs refused before any AWS call', () => {
       { image: `${REGISTRY}:v2` },
       /^deploy-environment: image: ".*:v2" has no digest/,
     ],
+    // Every value is checked against the templates' own constraints and Rules, with their descriptions:
+    // each of these used to pass, and CloudFormation refused it only after the network and database
+    // stacks were built.
     [
-      'a memory size the cpu does not allow',
+      "a memory size the cpu does not allow (the service template's Rules)",
       { cpu: '256', memory: '4096' },
-      /^deploy-environment: memory: 4096 MiB is not valid with cpu 256 on Fargate/,
+      /^deploy-environment: memory: "4096" with cpu "256" is refused: With Cpu 256 Fargate accepts Memory 512, 1024 or 2048 MiB\. \(rule FargateMemoryFor256Cpu in cloudformation\/service\.yml\)$/,
     ],
     [
       'a cpu size Fargate does not have',
       { cpu: '300' },
-      /^deploy-environment: cpu: 300 is not a Fargate CPU size/,
+      /^deploy-environment: cpu: "300" is not one of the AllowedValues: 256, 512, 1024, 2048, 4096 \(Cpu in cloudformation\/service\.yml\)$/,
     ],
     [
       'an environment name that cannot prefix stack names',
       { environment: 'Staging_1' },
-      /^deploy-environment: environment: .*lower-case letters, digits and -/,
+      /^deploy-environment: environment: "Staging_1" does not match the AllowedPattern .*: 2-20 lower-case letters, digits and single hyphens, starting with a letter\. \(EnvironmentName in cloudformation\/network\.yml\)$/,
+    ],
+    [
+      'a one-character environment name',
+      { environment: 'a' },
+      /^deploy-environment: environment: "a" is shorter than the MinLength 2: 2-20 lower-case letters/,
+    ],
+    [
+      'a privileged container port',
+      { 'container-port': '80' },
+      /^deploy-environment: container-port: "80" is less than the MinValue 1024 \(ContainerPort in cloudformation\/service\.yml\)$/,
+    ],
+    [
+      'an app version with a space',
+      { 'app-version': 'release 1' },
+      /^deploy-environment: app-version: "release 1" does not match the AllowedPattern \^\[A-Za-z0-9\._\+-\]\{1,128\}\$/,
+    ],
+    [
+      'a health check path the load balancer does not accept',
+      { 'health-check-path': '/healthz?full=1' },
+      /^deploy-environment: health-check-path: "\/healthz\?full=1" does not match the AllowedPattern/,
+    ],
+    [
+      'more tasks than the template allows',
+      { 'desired-count': '101' },
+      /^deploy-environment: desired-count: "101" is greater than the MaxValue 100/,
+    ],
+    [
+      'an RDS instance class that is not one',
+      { 'database-instance-class': 'large' },
+      /^deploy-environment: database-instance-class: "large" does not match .*: an RDS instance class such as db\.t4g\.micro/,
+    ],
+    [
+      'a certificate without the domain name it covers',
+      { 'certificate-arn': 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123' },
+      /^deploy-environment: domain-name: is required with certificate-arn: give the host name the certificate covers/,
+    ],
+    [
+      "a domain name without a certificate (the service template's Rules)",
+      { 'domain-name': 'api.example.com' },
+      /^deploy-environment: certificate-arn: "" with domain-name "api\.example\.com" is refused: DomainName is only used with HTTPS; give the CertificateArn that covers it\./,
     ],
   ];
 

@@ -14,8 +14,10 @@ import {
   diffStack,
   parseTemplate,
   type ResourceChange,
+  references,
   resolveParameters,
   type Template,
+  TemplateRefusal,
 } from './template.js';
 import {
   AwsError,
@@ -423,7 +425,14 @@ export class CloudFormationEngine implements CfnScenarios {
       values,
     );
     if (changes.length === 0) throw new AwsError('ValidationError', 'No updates are to be performed.', 400);
-    const scenario = this.take(String(stack.StackName));
+    const scenario = await this.refuseExportChanges(
+      stack,
+      current,
+      next,
+      changes,
+      { old: oldParams, new: values },
+      this.take(String(stack.StackName)),
+    );
     const now = Date.now();
     const before = await this.resources(stackId);
     let forwarded = false;
@@ -495,17 +504,85 @@ export class CloudFormationEngine implements CfnScenarios {
     const outputs = (Array.isArray(stack.Outputs) ? stack.Outputs : []) as Obj[];
     const exports = outputs.map((o) => o.ExportName).filter((n): n is string => typeof n === 'string');
     if (exports.length === 0) return undefined;
+    for (const name of exports) {
+      const importer = await this.importerOf(name, String(stack.StackId));
+      if (!importer) continue;
+      return {
+        logicalId: String(stack.StackName),
+        reason: `Export ${name} cannot be deleted as it is in use by ${importer}`,
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * An update that changes or removes an export another stack imports fails as on AWS, and rolls back with
+   * nothing changed: "You can't modify or remove an output value that is referenced by another stack"
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html),
+   * reported as "Export <name> cannot be updated as it is in use by <stack>" (AWS knowledge center,
+   * cloudformation-stack-export-name-error) or "Cannot delete export <name> as it is in use by <stack>".
+   * A value changes when its compiled expression does, or when a resource it refers to is replaced, added or
+   * removed (a new physical ID).
+   */
+  private async refuseExportChanges(
+    stack: Obj,
+    current: StoredTemplate,
+    next: StoredTemplate,
+    changes: ResourceChange[],
+    parameters: { old: Record<string, string>; new: Record<string, string> },
+    scenario: OperationScenario | undefined,
+  ): Promise<OperationScenario | undefined> {
+    if (scenario?.fail) return scenario;
+    const exportsOf = (compiled: string, parameters: Record<string, string>) => {
+      const found = new Map<string, unknown>();
+      for (const output of Object.values((parseTemplate(compiled).Outputs ?? {}) as Record<string, Obj>)) {
+        const name = exportName(
+          (output?.Export as Obj | undefined)?.Name,
+          String(stack.StackName),
+          parameters,
+        );
+        if (name) found.set(name, output.Value);
+      }
+      return found;
+    };
+    const before = exportsOf(current.compiled, parameters.old);
+    const after = exportsOf(next.compiled, parameters.new);
+    const renewed = new Set(
+      changes
+        .filter((c) => c.Action !== 'Modify' || c.Replacement === 'True')
+        .map((c) => c.LogicalResourceId),
+    );
+    for (const [name, value] of before) {
+      const removed = !after.has(name);
+      const changed =
+        removed ||
+        JSON.stringify(value) !== JSON.stringify(after.get(name)) ||
+        [...references(after.get(name))].some((ref) => renewed.has(ref));
+      if (!changed) continue;
+      const importer = await this.importerOf(name, String(stack.StackId));
+      if (!importer) continue;
+      return {
+        ...scenario,
+        stack: String(stack.StackName),
+        fail: {
+          logicalId: String(stack.StackName),
+          reason: removed
+            ? `Cannot delete export ${name} as it is in use by ${importer}.`
+            : `Export ${name} cannot be updated as it is in use by ${importer}`,
+        },
+      };
+    }
+    return scenario;
+  }
+
+  /** The name of a live stack (other than `exporterId`) that imports `exportName`. */
+  private async importerOf(exportName: string, exporterId: string): Promise<string | undefined> {
     for (const [stackId, template] of this.templates) {
-      if (stackId === stack.StackId) continue;
-      const used = exports.find((name) => template.imports.includes(name));
-      if (!used) continue;
+      if (stackId === exporterId || !template.imports.includes(exportName)) continue;
       const importer = await this.describeStack(stackId).catch(() => undefined);
       if (!importer || String(importer.StackStatus) === 'DELETE_COMPLETE' || this.deletingOp(stackId))
         continue;
-      return {
-        logicalId: String(stack.StackName),
-        reason: `Export ${used} cannot be deleted as it is in use by ${String(importer.StackName)}`,
-      };
+      return String(importer.StackName);
     }
     return undefined;
   }
@@ -728,9 +805,27 @@ export class CloudFormationEngine implements CfnScenarios {
     const isCreate = cs ? cs.type === 'CREATE' : status === 'REVIEW_IN_PROGRESS';
     if (!isCreate) this.assertUpdatable(stack);
     const stackName = String(stack.StackName);
-    const scenario = this.take(stackName);
     const old = isCreate ? undefined : await this.currentTemplate(stackId);
     const oldParams = parametersOf(stack);
+    const pending = this.pendingTemplates.get(changeSetId);
+    const listed = described.Parameters as Obj[] | Obj | undefined;
+    const newParams = Object.fromEntries(
+      (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) => [
+        String(p.ParameterKey),
+        String(p.ParameterValue ?? ''),
+      ]),
+    );
+    const scenario =
+      old && pending && cs
+        ? await this.refuseExportChanges(
+            stack,
+            old,
+            pending,
+            cs.changes,
+            { old: oldParams, new: { ...oldParams, ...newParams } },
+            this.take(stackName),
+          )
+        : this.take(stackName);
     const before = isCreate ? [] : await this.resources(stackId);
     let forwarded = false;
     if (!scenario?.fail) {
@@ -1208,8 +1303,15 @@ export class CloudFormationEngine implements CfnScenarios {
       if (until !== undefined && until > timing[i]!.done) timing[i]!.done = until;
     });
     const failIndex = fail ? active.findIndex((s) => s.logicalId === fail.logicalId) : -1;
-    const tf = failIndex >= 0 ? timing[failIndex]!.done : Number.POSITIVE_INFINITY;
     const lastDone = timing.reduce((max, t) => Math.max(max, t.done), t0);
+    // A failure of the stack itself (an export in use): every resource is updated, then the exports are not.
+    const stackLevel = !create && fail?.logicalId === op.stackName;
+    const tf =
+      failIndex >= 0
+        ? timing[failIndex]!.done
+        : stackLevel
+          ? lastDone + Math.max(10, d * 0.05)
+          : Number.POSITIVE_INFINITY;
     // The planned duration, unless a resource waits longer (an ECS deployment CloudFormation waits for).
     const end = fail
       ? tf < t0 + d
@@ -1341,7 +1443,7 @@ export class CloudFormationEngine implements CfnScenarios {
     stackEv(
       'UPDATE_ROLLBACK_IN_PROGRESS',
       tf + 1,
-      `The following resource(s) failed to update: ${list}. `,
+      stackLevel ? fail.reason : `The following resource(s) failed to update: ${list}. `,
       rb,
     );
     // Rolling back an ECS service waits, as CloudFormation does, until the service is steady again (the
@@ -1648,6 +1750,19 @@ export class CloudFormationEngine implements CfnScenarios {
 
 // -------------------------------------------------------------------------------------------- helpers
 
+/** An output's Export Name as CloudFormation resolves it (a string, or Fn::Sub of parameters and pseudo parameters). */
+function exportName(
+  name: unknown,
+  stackName: string,
+  parameters: Record<string, string>,
+): string | undefined {
+  if (typeof name === 'string') return name;
+  const sub = (name as Obj | undefined)?.['Fn::Sub'];
+  if (typeof sub !== 'string') return undefined;
+  const pseudo: Record<string, string> = { 'AWS::StackName': stackName, 'AWS::AccountId': ACCOUNT_ID };
+  return sub.replace(/\$\{([^}]+)\}/g, (whole, key: string) => parameters[key] ?? pseudo[key] ?? whole);
+}
+
 function resultOf(response: LayerResponse, action: string): Obj {
   const parsed = parseXml(response.body.toString());
   const root = (parsed[`${action}Response`] ?? {}) as Obj;
@@ -1660,6 +1775,7 @@ function parseOrRefuse(body: string): Template {
   try {
     template = parseTemplate(body);
   } catch (error) {
+    if (error instanceof TemplateRefusal) throw new AwsError('ValidationError', error.message, 400);
     throw new AwsError(
       'ValidationError',
       `Template format error: ${(error as Error).message.split('\n')[0]}`,

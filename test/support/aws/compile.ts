@@ -5,7 +5,7 @@
 // as `!ImportValue` around `Fn::Sub`). The result is a JSON template for the given parameter values: the
 // layer forwards it to moto and keeps the template the user sent for GetTemplate.
 
-import { parseTemplate, type Template } from './template.js';
+import { parseTemplate, type Template, TemplateRefusal } from './template.js';
 import { AwsError } from './wire.js';
 
 type Obj = Record<string, unknown>;
@@ -47,6 +47,7 @@ export function compileTemplate(body: string, context: CompileContext): Compiled
   try {
     source = parseTemplate(body);
   } catch (error) {
+    if (error instanceof TemplateRefusal) throw new TemplateError(error.message);
     throw new TemplateError(`Template format error: ${(error as Error).message.split('\n')[0]}`);
   }
   if (!source || typeof source !== 'object' || Array.isArray(source)) {

@@ -1,6 +1,6 @@
 // CloudFormation templates: parsing (YAML short-form intrinsics or JSON), parameter resolution and the
 // resource-level diff a change set describes (Action, Replacement, Details with Target/ChangeSource).
-import { parse } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 
 type Obj = Record<string, unknown>;
 
@@ -66,10 +66,27 @@ const customTags = [
   }),
 ];
 
+/** A template CloudFormation refuses with this exact message (not prefixed with "Template format error:"). */
+export class TemplateRefusal extends Error {}
+
 export function parseTemplate(body: string): Template {
   const trimmed = body.trim();
   if (trimmed.startsWith('{')) return JSON.parse(trimmed) as Template;
-  return (parse(body, { customTags, uniqueKeys: false }) ?? {}) as Template;
+  const doc = parseDocument(body, { customTags, uniqueKeys: false });
+  if (doc.errors[0]) throw doc.errors[0];
+  // CloudFormation does not expand YAML aliases: it refuses the template (the answer AWS gives, quoted in
+  // https://github.com/seeebiii/aws-cloudformation-templates/issues/1; the user guide's template formats page
+  // lists YAML aliases as unsupported).
+  let alias = false;
+  visit(doc, {
+    Alias() {
+      alias = true;
+      return visit.BREAK;
+    },
+  });
+  if (alias)
+    throw new TemplateRefusal('Template error: YAML aliases are not allowed in CloudFormation templates');
+  return (doc.toJS() ?? {}) as Template;
 }
 
 /**

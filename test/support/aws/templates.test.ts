@@ -9,6 +9,7 @@ import {
   CreateChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -149,6 +150,18 @@ describe('compileTemplate: what CloudFormation evaluates before the resources', 
     expect(() =>
       compile('service', { EnvironmentName: 'staging', ImageUri: IMAGE, DesiredCount: 'two' }),
     ).toThrow("Parameter 'DesiredCount' must be a number");
+    // CloudFormation does not expand YAML aliases; it refuses the template.
+    const aliased =
+      'Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties: &p { TopicName: a }\n  B:\n    Type: AWS::SNS::Topic\n    Properties: *p\n';
+    expect(() =>
+      compileTemplate(aliased, {
+        region: 'us-east-1',
+        accountId: '123456789012',
+        stackName: 'aliased',
+        parameters: {},
+        availabilityZones: ['us-east-1a'],
+      }),
+    ).toThrow(/^Template error: YAML aliases are not allowed in CloudFormation templates$/);
   });
 });
 
@@ -164,6 +177,10 @@ async function stack(name: string): Promise<Stack | undefined> {
     if (/does not exist/.test(String(error))) return undefined;
     throw error;
   }
+}
+
+function parametersOfStack(s: Stack | undefined): Record<string, string> {
+  return Object.fromEntries((s?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
 }
 
 function outputs(s: Stack | undefined): Record<string, string> {
@@ -331,6 +348,40 @@ describe('the real templates through the layer', () => {
     expect((await remove('staging-database'))?.StackStatus).toBe('DELETE_COMPLETE');
     expect((await remove('staging-network'))?.StackStatus).toBe('DELETE_COMPLETE');
     expect(await stack('staging-network')).toBeUndefined();
+  });
+
+  it('refuses an update that changes an export another stack imports: it rolls back, nothing changed', async () => {
+    await apply('edit-network', 'network', { EnvironmentName: 'edit' });
+    await apply('edit-service', 'service', { EnvironmentName: 'edit', Database: 'off', ImageUri: IMAGE });
+    const before = outputs(await stack('edit-network'));
+
+    // EgressMode public moves the tasks' subnets: TaskSubnets changes, and edit-service imports it.
+    const moved = await apply('edit-network', 'network', { EgressMode: 'public' }, ['EnvironmentName']);
+    expect(moved.stack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    const reasons = async () =>
+      ((await cfn.send(new DescribeStackEventsCommand({ StackName: 'edit-network' }))).StackEvents ?? [])
+        .filter((e) => e.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS')
+        .map((e) => e.ResourceStatusReason);
+    expect(await reasons()).toEqual([
+      'Export edit-network-TaskSubnets cannot be updated as it is in use by edit-service',
+    ]);
+    expect(parametersOfStack(moved.stack).EgressMode).toBe('nat');
+    expect(outputs(moved.stack)).toEqual(before);
+
+    // A third zone adds a subnet to PublicSubnets, which the service's load balancer imports.
+    const wider = await apply('edit-network', 'network', { AvailabilityZoneCount: '3' }, ['EnvironmentName']);
+    expect(wider.stack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await reasons())[0]).toMatch(
+      /^Export edit-network-\w+Subnets cannot be updated as it is in use by edit-service$/,
+    );
+    expect(outputs(wider.stack)).toEqual(before);
+    expect(await resources('edit-network')).not.toHaveProperty('PublicSubnet3');
+
+    // Once nothing imports it, the same change goes through.
+    expect((await remove('edit-service'))?.StackStatus).toBe('DELETE_COMPLETE');
+    const alone = await apply('edit-network', 'network', { EgressMode: 'public' }, ['EnvironmentName']);
+    expect(alone.stack.StackStatus).toBe('UPDATE_COMPLETE');
+    expect(outputs(alone.stack).EgressMode).toBe('public');
   });
 
   it('keeps a protected database: its delete fails until deletion protection is turned off', async () => {
