@@ -5,12 +5,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   APPROVER,
   callerInputs,
+  callerPermissions,
   describeRun,
   type Endpoints,
   HEAD_SHA,
   resetEndpoints,
   runPipeline,
   SLACK_CHANNEL,
+  SLACK_TOKEN,
   startEndpoints,
   stopEndpoints,
 } from './environment.js';
@@ -73,9 +75,22 @@ describe('the pipeline', () => {
     'takes a push to staging, through the approval issue, to production, with one Slack message kept current',
     async () => {
       answerApproval('approve');
-      const run = await runPipeline(endpoints);
+      // A channel by name: the first post works with it, the updates need the ID the test job hands on.
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { 'slack-channel': '#deploys' }),
+      });
       const summary = describeRun(run);
-      expect(run.order, summary).toEqual(['test', 'build', 'staging', 'approve', 'production', 'report']);
+      expect(run.order, summary).toEqual([
+        'checks',
+        'test',
+        'build',
+        'staging',
+        'approve',
+        'production',
+        'report',
+      ]);
+      // Issue mode: the production environment's rules are not this run's gate, so they are not read.
+      expect(step(job(run, 'checks'), 'action:approve').conclusion).toBe('skipped');
       for (const id of run.order) expect(job(run, id).result, summary).toBe('success');
       expect(run.result).toBe('success');
 
@@ -142,7 +157,15 @@ describe('the pipeline', () => {
       ]);
       const ts = job(run, 'test').outputs['message-ts'];
       expect(ts).toBeTruthy();
-      for (const call of calls.slice(1, 4)) expect(call.params.ts).toBe(ts);
+      expect(job(run, 'test').outputs['slack-channel']).toBe(SLACK_CHANNEL);
+      expect(calls[0]?.params.channel).toBe('#deploys');
+      for (const call of calls.slice(1, 4)) {
+        expect(call.params.ts).toBe(ts);
+        expect(call.params.channel).toBe(SLACK_CHANNEL);
+      }
+      for (const id of run.order)
+        for (const s of job(run, id).steps.filter((s) => s.action === 'slack-notify'))
+          expect(s.stdout, `${id}: ${s.name}`).not.toMatch(/channel_not_found|::warning/);
       const messages = endpoints.slack.messages(SLACK_CHANNEL);
       expect(messages).toHaveLength(1);
       const versions = messageVersions();
@@ -248,20 +271,173 @@ describe('the pipeline', () => {
   );
 
   it(
-    'leaves approval to the production environment in environment mode: no issue, production still deploys',
+    'in environment mode checks that production has required reviewers, then holds production until one approves',
     async () => {
-      // GitHub's required reviewers gate the production job itself; the runner starts it as an approved one.
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER], preventSelfReview: true });
+      // `secrets: inherit`: the repository's secrets arrive under their own names, SLACK_BOT_TOKEN among them.
       const run = await runPipeline(endpoints, {
         inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }),
+        inheritSecrets: true,
+        secrets: { SLACK_BOT_TOKEN: SLACK_TOKEN, NPM_TOKEN: 'npm_e2eUnrelatedRepositorySecret0000' },
+        review: (environment) =>
+          environment === 'production' ? { reviewer: APPROVER, state: 'approved' } : undefined,
       });
       const summary = describeRun(run);
       expect(job(run, 'approve').result, summary).toBe('skipped');
-      for (const id of ['test', 'build', 'staging', 'production', 'report'])
+      for (const id of ['checks', 'test', 'build', 'staging', 'production', 'report'])
         expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      expect(step(job(run, 'checks'), 'action:approve').outputs).toEqual({
+        status: 'protected',
+        reviewers: APPROVER,
+      });
+      expect(job(run, 'checks').permissions).toEqual({ actions: 'read' });
+      expect(
+        endpoints.github.requests
+          .filter((r) => r.path === '/repos/acme/notes/environments/production')
+          .map((r) => r.status),
+      ).toEqual([200]);
+      // The production job waited for the required reviewer; staging has no rules and ran at once.
+      expect(job(run, 'staging').review).toEqual({ state: 'unprotected' });
+      expect(job(run, 'production').review).toEqual({ state: 'approved', reviewer: APPROVER });
+      expect(endpoints.github.reviews).toEqual([
+        { environment: 'production', reviewer: APPROVER, state: 'approved', comment: '' },
+      ]);
       expect(job(run, 'production').environment?.name).toBe('production');
       expect(step(job(run, 'production'), 'deploy').inputs.image).toBe(job(run, 'build').outputs.image);
       expect(endpoints.github.issues).toHaveLength(0);
       expect(run.result).toBe('success');
+      // Slack, through the inherited secret: one message, ending deployed.
+      expect(endpoints.slack.messages(SLACK_CHANNEL)).toHaveLength(1);
+      expect(messageVersions().at(-1)).toMatch(/Deployed to production/);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses to start in environment mode when production has no required reviewers, or cannot be read',
+    async () => {
+      const environmentMode = { inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }) };
+      const refused = (run: WorkflowRun) => {
+        const summary = describeRun(run);
+        expect(job(run, 'checks').result, summary).toBe('failure');
+        for (const id of ['test', 'build', 'staging', 'approve', 'production'])
+          expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+        expect(run.result).toBe('failure');
+        expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+          status: 'failed',
+          failed: 'checks',
+        });
+        return step(job(run, 'checks'), 'action:approve').errors.join('\n');
+      };
+
+      // Never configured: the environment does not exist yet.
+      const missing = await runPipeline(endpoints, environmentMode);
+      expect(refused(missing)).toContain(
+        'approve: the production environment does not exist in acme/notes, so nothing would stop a deployment to it',
+      );
+      // Created by an earlier job that named it (GitHub creates it without protection rules), or with only
+      // a wait timer: still nobody has to approve.
+      endpoints.github.useEnvironment('production');
+      const unprotected = await runPipeline(endpoints, environmentMode);
+      const why = refused(unprotected);
+      expect(why).toContain('the production environment of acme/notes has no required reviewers');
+      expect(why).toContain('"Required reviewers"');
+      expect(why).toContain('allow-unprotected-production');
+      endpoints.github.setEnvironment('production', { waitTimerMinutes: 10 });
+      expect(refused(await runPipeline(endpoints, environmentMode))).toContain('(its rules: wait_timer)');
+
+      // A caller that does not grant actions: read: the check fails with the permission, never assumes.
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER] });
+      const { actions: _dropped, ...withoutActions } = callerPermissions();
+      const unreadable = await runPipeline(endpoints, {
+        ...environmentMode,
+        callerPermissions: withoutActions,
+      });
+      expect(refused(unreadable)).toContain('needs actions: read');
+
+      // Nothing was built, pushed or deployed in any of these runs.
+      expect(endpoints.aws.calls).toEqual([]);
+      expect(endpoints.github.issues).toHaveLength(0);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'deploys an unprotected production only with allow-unprotected-production, and a Slack token without a channel only warns',
+    async () => {
+      // An organisation-wide SLACK_BOT_TOKEN in a repository that set no channel.
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, {
+          approval: 'environment',
+          approvers: '',
+          'allow-unprotected-production': 'true',
+          'slack-channel': '',
+        }),
+      });
+      const summary = describeRun(run);
+      for (const id of ['checks', 'test', 'build', 'staging', 'production', 'report'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      expect(run.result).toBe('success');
+      const gate = step(job(run, 'checks'), 'action:approve');
+      expect(gate.outputs.status).toBe('unprotected');
+      expect(gate.stdout).toContain('::warning');
+      expect(gate.stdout).toContain('the deployment goes on without anyone approving it');
+      expect(job(run, 'production').review).toEqual({ state: 'unprotected' });
+      const notify = step(job(run, 'test'), 'slack');
+      expect(notify.conclusion).toBe('success');
+      expect(notify.stdout).toContain('slack-notify: channel: is required with bot-token');
+      expect(notify.stdout).toContain('the deployment goes on (fail-on-error is false)');
+      expect(endpoints.slack.requests.filter((r) => r.kind === 'api')).toEqual([]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "fails production when the environment's required reviewer rejects it",
+    async () => {
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER] });
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }),
+        review: () => ({ reviewer: APPROVER, state: 'rejected' }),
+      });
+      const summary = describeRun(run);
+      expect(job(run, 'staging').result, summary).toBe('success');
+      expect(job(run, 'production').result, summary).toBe('failure');
+      expect(job(run, 'production').review).toEqual({ state: 'rejected', reviewer: APPROVER });
+      expect(job(run, 'production').steps).toEqual([]);
+      expect(endpoints.aws.cloudformation.operations('production-service')).toEqual([]);
+      expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+        status: 'failed',
+        failed: 'production',
+      });
+      expect(run.result).toBe('failure');
+      expect(messageVersions().at(-1)).toMatch(/fail/i);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'stops at the build when the image scan finds a CRITICAL vulnerability: nothing deploys',
+    async () => {
+      endpoints.aws.ecr.scanResult({
+        repository: 'notes',
+        status: 'COMPLETE',
+        findings: [{ name: 'CVE-2024-0001', severity: 'CRITICAL', package: 'openssl', version: '3.0.1' }],
+      });
+      answerApproval('approve');
+      const run = await runPipeline(endpoints);
+      const summary = describeRun(run);
+      const build = job(run, 'build');
+      expect(build.result, summary).toBe('failure');
+      expect(step(build, 'image').inputs).toMatchObject({ scan: 'wait', 'fail-on-severity': 'CRITICAL' });
+      expect(step(build, 'image').errors.join('\n')).toMatch(/CRITICAL/);
+      for (const id of ['staging', 'approve', 'production'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+      expect(endpoints.aws.calls.filter((c) => c.service === 'cloudformation')).toEqual([]);
+      expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+        status: 'failed',
+        failed: 'build',
+      });
     },
     SCENARIO_TIMEOUT_MS,
   );
@@ -293,12 +469,12 @@ describe('the pipeline', () => {
         inputs: callerInputs(endpoints, { approval: 'issues' }),
       });
       const summary = describeRun(run);
-      const test = job(run, 'test');
-      expect(test.result, summary).toBe('failure');
-      expect(JSON.stringify(test.steps), summary).toContain(
+      const checks = job(run, 'checks');
+      expect(checks.result, summary).toBe('failure');
+      expect(JSON.stringify(checks.steps), summary).toContain(
         'approval: \\"issues\\" is not one of environment, issue, both',
       );
-      for (const id of ['build', 'staging', 'approve', 'production'])
+      for (const id of ['test', 'build', 'staging', 'approve', 'production'])
         expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
       expect(run.result).toBe('failure');
       expect(endpoints.aws.calls.filter((c) => c.service !== 'sts')).toEqual([]);
