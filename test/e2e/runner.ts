@@ -470,7 +470,9 @@ export async function runWorkflow(options: RunWorkflowOptions = {}): Promise<Wor
   for (const name of Object.keys(options.secrets ?? {}))
     if (call && !options.inheritSecrets && !(name in (call.secrets ?? {})))
       throw new Error(`Invalid secret, ${name} is not defined in the referenced workflow.`);
-  if (options.inheritSecrets) Object.assign(secrets, options.secrets);
+  // A workflow that is not called (push, pull_request) sees every repository secret, as does a called one
+  // with `secrets: inherit`.
+  if (!call || options.inheritSecrets) Object.assign(secrets, options.secrets);
   for (const [name, spec] of Object.entries<Yaml>(call?.secrets ?? {})) {
     const value = options.secrets?.[name];
     if (value === undefined && spec?.required)
