@@ -2,50 +2,25 @@
 // in a repository that copied it (the app at the root, cloudformation/ copied next to it): our actions'
 // committed bundles against the local AWS, GitHub and Slack endpoints, the production environment's required
 // reviewers modelled by the runner. Each scenario starts from reset endpoints.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { APPROVER, describeRun, HEAD_SHA, runDeploySteps, SLACK_CHANNEL } from './environment.js';
+import type { JobRecord } from './runner.js';
 import {
-  APPROVER,
-  describeRun,
-  type Endpoints,
-  HEAD_SHA,
-  resetEndpoints,
-  runDeploySteps,
-  SLACK_CHANNEL,
-  startEndpoints,
-  stopEndpoints,
-} from './environment.js';
-import type { JobRecord, WorkflowRun } from './runner.js';
+  expectProductionRejected,
+  job,
+  messageVersions,
+  SCENARIO_TIMEOUT_MS,
+  useEndpoints,
+} from './scenario.js';
 
-const SCENARIO_TIMEOUT_MS = 360_000;
-let endpoints: Endpoints;
-
-beforeAll(async () => {
-  endpoints = await startEndpoints();
-}, 120_000);
-
-afterAll(async () => {
-  await stopEndpoints(endpoints);
+const endpoints = useEndpoints((e) => {
+  e.github.setEnvironment('production', { reviewers: [APPROVER] });
 });
-
-beforeEach(async () => {
-  await resetEndpoints(endpoints);
-  endpoints.github.setEnvironment('production', { reviewers: [APPROVER] });
-});
-
-function job(run: WorkflowRun, id: string): JobRecord {
-  const record = run.jobs[id];
-  if (!record) throw new Error(`no job ${id} in the run`);
-  return record;
-}
 
 /** The run's one Slack message: every version of it, oldest first. */
-function messageVersions(): string[] {
-  const messages = endpoints.slack.messages(SLACK_CHANNEL);
-  expect(messages).toHaveLength(1);
-  const [message] = messages;
-  if (!message) return [];
-  const render = (v: { text: string; blocks?: unknown[] }) => `${v.text}\n${JSON.stringify(v.blocks ?? [])}`;
-  return [...message.edits.map(render), render(message)];
+function slackVersions(): string[] {
+  expect(endpoints.slack.messages(SLACK_CHANNEL)).toHaveLength(1);
+  return messageVersions(endpoints);
 }
 
 /** What a job deployed: each deploy-stack step's template, and whether it used the root action. */
@@ -94,7 +69,7 @@ describe('workflows/deploy-steps.yml', () => {
       for (const request of smoke) expect(JSON.parse(request.body)).toEqual({ version: HEAD_SHA });
 
       // One Slack message: started, staging deployed, then the report's final word.
-      const versions = messageVersions();
+      const versions = slackVersions();
       expect(versions[0]).toMatch(/start/i);
       expect(versions.at(-1)).toMatch(/Deployed to production/);
       expect(versions.at(-1)).toContain(job(run, 'production').outputs.url);
@@ -115,7 +90,7 @@ describe('workflows/deploy-steps.yml', () => {
         expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
       expect(job(run, 'report').result, summary).toBe('success');
       expect(endpoints.aws.calls.filter((c) => c.service !== 'sts')).toEqual([]);
-      const versions = messageVersions();
+      const versions = slackVersions();
       expect(versions).toHaveLength(2);
       expect(versions[0]).toMatch(/start/i);
       expect(versions[1]).toMatch(/Test failed/);
@@ -129,15 +104,8 @@ describe('workflows/deploy-steps.yml', () => {
       const run = await runDeploySteps(endpoints, {
         review: () => ({ reviewer: APPROVER, state: 'rejected' }),
       });
-      const summary = describeRun(run);
-      expect(job(run, 'staging').result, summary).toBe('success');
-      expect(job(run, 'production').result, summary).toBe('failure');
-      expect(job(run, 'production').review).toEqual({ state: 'rejected', reviewer: APPROVER });
-      expect(job(run, 'production').steps).toEqual([]);
-      for (const layer of ['network', 'database', 'service'])
-        expect(endpoints.aws.cloudformation.operations(`production-${layer}`)).toEqual([]);
-      expect(run.result).toBe('failure');
-      expect(messageVersions().at(-1)).toMatch(/Production failed/);
+      expectProductionRejected(run, endpoints);
+      expect(slackVersions().at(-1)).toMatch(/Production failed/);
     },
     SCENARIO_TIMEOUT_MS,
   );
