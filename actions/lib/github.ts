@@ -265,7 +265,6 @@ export interface GitHubEnvironment {
   preventSelfReview: boolean;
   /** Minutes of the wait_timer rule, if any. */
   waitTimer?: number;
-  canAdminsBypass: boolean;
   /** Every rule type present, e.g. `required_reviewers`, `wait_timer`, `branch_policy`. */
   ruleTypes: string[];
 }
@@ -276,14 +275,18 @@ interface RawProtectionRule {
   prevent_self_review?: boolean;
   reviewers?: Array<{
     type?: string;
-    reviewer?: { login?: string; slug?: string; organization?: { login?: string } | null } | null;
+    reviewer?: {
+      login?: string;
+      slug?: string;
+      html_url?: string;
+      organization?: { login?: string } | null;
+    } | null;
   }>;
 }
 
 export function toEnvironment(raw: {
   name: string;
   html_url?: string;
-  can_admins_bypass?: boolean;
   protection_rules?: RawProtectionRule[];
 }): GitHubEnvironment {
   const rules = raw.protection_rules ?? [];
@@ -292,7 +295,8 @@ export function toEnvironment(raw: {
     const who = r.reviewer;
     if (!who) return [];
     if (r.type === 'Team') {
-      const org = who.organization?.login;
+      // A team reviewer is GitHub's simple team shape: the org shows only in html_url (…/orgs/<org>/teams/<slug>).
+      const org = who.organization?.login ?? /\/orgs\/([^/]+)\/teams\//.exec(who.html_url ?? '')?.[1];
       return who.slug ? [org ? `${org}/${who.slug}` : who.slug] : [];
     }
     return who.login ? [who.login] : [];
@@ -303,7 +307,6 @@ export function toEnvironment(raw: {
     reviewers,
     preventSelfReview: reviewersRule?.prevent_self_review === true,
     waitTimer: rules.find((r) => r.type === 'wait_timer')?.wait_timer,
-    canAdminsBypass: raw.can_admins_bypass !== false,
     ruleTypes: rules.map((r) => r.type ?? 'unknown'),
   };
 }

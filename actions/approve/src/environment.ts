@@ -40,10 +40,6 @@ export async function checkEnvironment(gh: RepoClient, inputs: Inputs, ctx: RunC
   log.info(
     `${env.name} has required reviewers (${env.reviewers.join(', ')}): the job that names it waits for one of them.`,
   );
-  if (env.canAdminsBypass)
-    log.info(
-      `Administrators can bypass the ${env.name} protection rules; turn off "Allow administrators to bypass configured protection rules" to make the review binding for everyone.`,
-    );
   const rows = [
     ['Required reviewers', env.reviewers.map((r) => `@${r}`).join(', ')],
     [
@@ -51,7 +47,6 @@ export async function checkEnvironment(gh: RepoClient, inputs: Inputs, ctx: RunC
       env.preventSelfReview ? 'yes' : 'no (the person who started the run may approve)',
     ],
     ['Wait timer', env.waitTimer ? `${env.waitTimer} min` : 'none'],
-    ['Administrators can bypass', env.canAdminsBypass ? 'yes' : 'no'],
   ];
   await appendSummary(
     `### ✅ ${escapeMarkdown(env.name)} is gated by required reviewers\n\n${table(['Rule', ''], rows)}\n${env.html_url ? `${link('The environment on GitHub', env.html_url)}\n` : ''}`,

@@ -121,8 +121,6 @@ export interface EnvironmentSpec {
   preventSelfReview?: boolean;
   /** Wait timer in minutes (0–43,200). */
   waitTimerMinutes?: number;
-  /** "Allow administrators to bypass configured protection rules" (GitHub's default: on). */
-  canAdminsBypass?: boolean;
 }
 
 export interface EnvironmentRecord extends Required<EnvironmentSpec> {
@@ -437,7 +435,6 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
       reviewers,
       preventSelfReview: spec.preventSelfReview ?? false,
       waitTimerMinutes: wait,
-      canAdminsBypass: spec.canAdminsBypass ?? true,
       created_at: existing?.created_at ?? now,
       updated_at: now,
     };
@@ -465,13 +462,20 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
         prevent_self_review: env.preventSelfReview,
         type: 'required_reviewers',
         reviewers: env.reviewers.map((entry) => {
-          const [org, slug] = entry.split('/');
-          const team = slug ? teams.get(entry.toLowerCase()) : undefined;
-          if (slug)
-            return {
-              type: 'Team',
-              reviewer: team ? teamShape(team) : { slug, name: slug, organization: { login: org } },
+          const [org = '', slug] = entry.split('/');
+          if (slug) {
+            // The "team" (simple) shape: no organization object; the org is in html_url.
+            const team = teams.get(entry.toLowerCase()) ?? {
+              id: 0,
+              org,
+              slug,
+              name: slug,
+              visible: true,
+              members: new Map(),
             };
+            const { organization: _org, ...simple } = teamShape(team);
+            return { type: 'Team', reviewer: simple };
+          }
           return { type: 'User', reviewer: user(entry) };
         }),
       });
@@ -484,7 +488,6 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
       html_url: `${serverUrl}/${repository}/deployments/activity_log?environments_filter=${encodeURIComponent(env.name)}`,
       created_at: env.created_at,
       updated_at: env.updated_at,
-      can_admins_bypass: env.canAdminsBypass,
       protection_rules: rules,
       deployment_branch_policy: null,
     };
