@@ -256,6 +256,110 @@ function toIssue(raw: RawIssue): GitHubIssue {
   };
 }
 
+/** An environment's built-in protection, as `GET /repos/{owner}/{repo}/environments/{name}` reports it. */
+export interface GitHubEnvironment {
+  name: string;
+  html_url: string;
+  /** Logins and `org/slug` teams of the required_reviewers rule (empty: no such rule). */
+  reviewers: string[];
+  preventSelfReview: boolean;
+  /** Minutes of the wait_timer rule, if any. */
+  waitTimer?: number;
+  /** Every rule type present, e.g. `required_reviewers`, `wait_timer`, `branch_policy`. */
+  ruleTypes: string[];
+}
+
+interface RawProtectionRule {
+  type?: string;
+  wait_timer?: number;
+  prevent_self_review?: boolean;
+  reviewers?: Array<{
+    type?: string;
+    reviewer?: {
+      login?: string;
+      slug?: string;
+      html_url?: string;
+      organization?: { login?: string } | null;
+    } | null;
+  }>;
+}
+
+export function toEnvironment(raw: {
+  name: string;
+  html_url?: string;
+  protection_rules?: RawProtectionRule[];
+}): GitHubEnvironment {
+  const rules = raw.protection_rules ?? [];
+  const reviewersRule = rules.find((r) => r.type === 'required_reviewers');
+  const reviewers = (reviewersRule?.reviewers ?? []).flatMap((r) => {
+    const who = r.reviewer;
+    if (!who) return [];
+    if (r.type === 'Team') {
+      // A team reviewer is GitHub's simple team shape: the org shows only in html_url (…/orgs/<org>/teams/<slug>).
+      const org = who.organization?.login ?? /\/orgs\/([^/]+)\/teams\//.exec(who.html_url ?? '')?.[1];
+      return who.slug ? [org ? `${org}/${who.slug}` : who.slug] : [];
+    }
+    return who.login ? [who.login] : [];
+  });
+  return {
+    name: raw.name,
+    html_url: raw.html_url ?? '',
+    reviewers,
+    preventSelfReview: reviewersRule?.prevent_self_review === true,
+    waitTimer: rules.find((r) => r.type === 'wait_timer')?.wait_timer,
+    ruleTypes: rules.map((r) => r.type ?? 'unknown'),
+  };
+}
+
+/** The permission reading an environment needs ("Get an environment": Actions repository permission, read). */
+export const ENVIRONMENT_PERMISSION = 'actions: read';
+
+export type EnvironmentGate =
+  | { status: 'protected'; environment: GitHubEnvironment }
+  | { status: 'unprotected'; environment: GitHubEnvironment; problem: string }
+  | { status: 'missing'; problem: string };
+
+/** What to configure so that `name` has required reviewers, for a refusal or a warning. */
+export function protectHint(
+  owner: string,
+  repo: string,
+  name: string,
+  serverUrl = 'https://github.com',
+): string {
+  return (
+    `In ${serverUrl}/${owner}/${repo}/settings/environments open (or create) the environment "${name}", tick ` +
+    `"Required reviewers", add at least one person or team who must approve, and save the protection rules. ` +
+    'Required reviewers need a public repository, or GitHub Enterprise for a private one; without them use ' +
+    'the issue gate (approval: issue).'
+  );
+}
+
+/**
+ * Whether environment `name` makes a job that names it wait for a person: it must exist and carry a
+ * required_reviewers rule with at least one reviewer. GitHub creates an environment unprotected the first
+ * time a job names it, so "it exists" proves nothing. Never assumes: a token that cannot read the
+ * environment fails (403, naming the permission) rather than counting as protected.
+ */
+export async function environmentGate(gh: RepoClient, name: string): Promise<EnvironmentGate> {
+  const environment = await gh.getEnvironment(name);
+  const where = `${gh.owner}/${gh.repo}`;
+  if (!environment) {
+    return {
+      status: 'missing',
+      problem: `the ${name} environment does not exist in ${where}, so nothing would stop a deployment to it: GitHub creates it without protection rules the first time a job names it`,
+    };
+  }
+  if (environment.reviewers.length === 0) {
+    const rules = environment.ruleTypes.length ? ` (its rules: ${environment.ruleTypes.join(', ')})` : '';
+    return {
+      status: 'unprotected',
+      environment,
+      problem: `the ${environment.name} environment of ${where} has no required reviewers${rules}, so a deployment to it would start without anyone approving it`,
+    };
+  }
+  return { status: 'protected', environment };
+}
+
 export interface RepoClientOptions {
   token: string;
   /** GITHUB_API_URL. */
@@ -398,6 +502,32 @@ export class RepoClient {
         date: c.commit.author?.date,
       })),
     };
+  }
+
+  /** Environment `name` with its protection rules, or undefined when the repository has no such environment. */
+  async getEnvironment(name: string): Promise<GitHubEnvironment | undefined> {
+    try {
+      const { data } = await github(
+        `read the ${name} environment of ${this.owner}/${this.repo}`,
+        () =>
+          this.octokit.rest.repos.getEnvironment({
+            ...this.where,
+            environment_name: name,
+          }),
+        {
+          permission: ENVIRONMENT_PERMISSION,
+          forbidden:
+            `Reading an environment's protection rules needs \`${ENVIRONMENT_PERMISSION}\` for the token: add it to ` +
+            "the job's `permissions:` (in a reusable workflow the caller must grant it too), or pass a token that can read the repository's environments.",
+          retries: 2,
+          signal: this.signal,
+        },
+      );
+      return toEnvironment(data as Parameters<typeof toEnvironment>[0]);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
   }
 
   /** Checks a team exists and the token can see it (what reading its membership needs). */

@@ -137,9 +137,23 @@ function tokenPermissions(permissions: Record<string, string>): Permissions {
   return out;
 }
 
+/** A required reviewer's answer to a job waiting on an environment; undefined: nobody reviews. */
+export type Review = { reviewer: string; state: 'approved' | 'rejected' } | undefined;
+
 export interface PipelineRunOptions {
   inputs?: Record<string, string | number>;
   secrets?: Record<string, string>;
+  /** The caller passes `secrets: inherit` (the repository's secrets by their own names). */
+  inheritSecrets?: boolean;
+  /** Repository variables (`vars`). */
+  vars?: Record<string, string>;
+  /**
+   * How a required reviewer answers when a job waits on environment `name` (only asked when the environment
+   * has required reviewers; see LocalGitHub.setEnvironment).
+   */
+  review?: (environment: string) => Review;
+  /** What the caller grants (default: what .github/workflows/deploy.yml grants). */
+  callerPermissions?: Record<string, string>;
   github?: Record<string, unknown>;
   /** Written into the checkout's app/ folder (e.g. a changed file for a new image). */
   appFiles?: Record<string, string>;
@@ -150,10 +164,57 @@ export interface PipelineRunOptions {
 let tokenCount = 0;
 
 /** Runs .github/workflows/pipeline.yml as deploy.yml calls it, against `endpoints`. */
-export async function runPipeline(
+export function runPipeline(endpoints: Endpoints, options: PipelineRunOptions = {}): Promise<WorkflowRun> {
+  return runScenario(endpoints, {
+    workflow: '.github/workflows/pipeline.yml',
+    inputs: options.inputs ?? callerInputs(endpoints),
+    secrets: options.secrets ?? { SLACK_BOT_TOKEN: SLACK_TOKEN },
+    callerPermissions: options.callerPermissions ?? callerPermissions(),
+    appDir: 'app',
+    options,
+  });
+}
+
+/** The repository variables workflows/deploy-steps.yml reads, for the local endpoints. */
+export function deployStepsVars(endpoints: Endpoints, overrides: Record<string, string> = {}) {
+  return {
+    AWS_REGION: endpoints.aws.region,
+    ECR_REPOSITORY: 'notes',
+    STAGING_ROLE_ARN: `arn:aws:iam::${endpoints.aws.accountId}:role/staging-deploy`,
+    PRODUCTION_ROLE_ARN: `arn:aws:iam::${endpoints.aws.accountId}:role/production-deploy`,
+    SLACK_CHANNEL: SLACK_CHANNEL,
+    ...overrides,
+  };
+}
+
+/**
+ * Runs the copyable workflows/deploy-steps.yml as a repository that copied it would (the app at the root of
+ * the checkout, with cloudformation/ copied next to it), against `endpoints`.
+ */
+export function runDeploySteps(endpoints: Endpoints, options: PipelineRunOptions = {}): Promise<WorkflowRun> {
+  return runScenario(endpoints, {
+    workflow: 'workflows/deploy-steps.yml',
+    secrets: options.secrets ?? { SLACK_BOT_TOKEN: SLACK_TOKEN },
+    vars: options.vars ?? deployStepsVars(endpoints),
+    appDir: '.',
+    options,
+  });
+}
+
+async function runScenario(
   endpoints: Endpoints,
-  options: PipelineRunOptions = {},
+  scenario: {
+    workflow: string;
+    inputs?: Record<string, string | number>;
+    secrets: Record<string, string>;
+    vars?: Record<string, string>;
+    callerPermissions?: Record<string, string>;
+    /** Where the fixture app goes in the checkout. */
+    appDir: string;
+    options: PipelineRunOptions;
+  },
 ): Promise<WorkflowRun> {
+  const { options } = scenario;
   const { aws, github, slack } = endpoints;
   const docker = dockerStandInDir();
   const home = mkdtempSync(join(tmpdir(), 'e2e-home-'));
@@ -179,12 +240,28 @@ export async function runPipeline(
   };
   try {
     return await runWorkflow({
-      workflow: '.github/workflows/pipeline.yml',
-      inputs: options.inputs ?? callerInputs(endpoints),
-      secrets: options.secrets ?? { 'slack-bot-token': SLACK_TOKEN },
+      workflow: scenario.workflow,
+      inputs: scenario.inputs,
+      secrets: scenario.secrets,
+      inheritSecrets: options.inheritSecrets,
+      vars: scenario.vars,
       github: options.github,
       env,
-      callerPermissions: callerPermissions(),
+      callerPermissions: scenario.callerPermissions,
+      environmentGate: ({ environment }) => {
+        // GitHub creates the environment, unprotected, the first time a job names it.
+        const rules = github.useEnvironment(environment);
+        if (rules.reviewers.length === 0) return { state: 'unprotected' };
+        const review = options.review?.(rules.name);
+        if (!review) return { state: 'expired' };
+        github.reviewDeployment({
+          environment: rules.name,
+          reviewer: review.reviewer,
+          state: review.state,
+          initiator: String(options.github?.triggering_actor ?? options.github?.actor ?? 'octocat'),
+        });
+        return review;
+      },
       stepTimeoutMs: 150_000,
       jobToken: (job, permissions) => {
         const token = `ghs_e2e${job.replace(/[^a-z]/gi, '')}${String(++tokenCount).padStart(30, '0')}`;
@@ -192,10 +269,11 @@ export async function runPipeline(
         return token;
       },
       checkout: ({ workspace }) => {
-        cpSync(join(FIXTURES, 'app'), join(workspace, 'app'), { recursive: true });
+        const app = join(workspace, scenario.appDir);
+        cpSync(join(FIXTURES, 'app'), app, { recursive: true });
         cpSync(join(REPO_ROOT, 'cloudformation'), join(workspace, 'cloudformation'), { recursive: true });
         for (const [name, text] of Object.entries(options.appFiles ?? {}))
-          writeFileSync(join(workspace, 'app', name), text);
+          writeFileSync(join(app, name), text);
       },
       beforeJob: options.beforeJob,
       afterJob: options.afterJob,

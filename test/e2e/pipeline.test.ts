@@ -1,37 +1,30 @@
 // The reusable pipeline (.github/workflows/pipeline.yml), executed job by job as GitHub would run it when
 // .github/workflows/deploy.yml calls it on a push to main: our actions' committed bundles against the local
 // AWS, GitHub and Slack endpoints, third-party actions stood in. Each scenario starts from reset endpoints.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   APPROVER,
   callerInputs,
+  callerPermissions,
   describeRun,
-  type Endpoints,
   HEAD_SHA,
-  resetEndpoints,
   runPipeline,
   SLACK_CHANNEL,
-  startEndpoints,
-  stopEndpoints,
+  SLACK_TOKEN,
 } from './environment.js';
-import type { JobRecord, WorkflowRun } from './runner.js';
+import type { WorkflowRun } from './runner.js';
+import {
+  expectProductionRejected,
+  job,
+  SCENARIO_TIMEOUT_MS,
+  step,
+  useEndpoints,
+  messageVersions as versionsOf,
+} from './scenario.js';
 
 const SECOND_SHA = '89abcdef0123456789abcdef0123456789abcdef';
-const SCENARIO_TIMEOUT_MS = 360_000;
 
-let endpoints: Endpoints;
-
-beforeAll(async () => {
-  endpoints = await startEndpoints();
-}, 120_000);
-
-afterAll(async () => {
-  await stopEndpoints(endpoints);
-});
-
-beforeEach(async () => {
-  await resetEndpoints(endpoints);
-});
+const endpoints = useEndpoints();
 
 /** The approver answers the approval issue as soon as it is opened. */
 function answerApproval(body: string): void {
@@ -40,31 +33,12 @@ function answerApproval(body: string): void {
   });
 }
 
-function job(run: WorkflowRun, id: string): JobRecord {
-  const record = run.jobs[id];
-  if (!record) throw new Error(`no job ${id} in the run`);
-  return record;
-}
-
-/** A step by its id, or by the action it runs (`action:approve`). */
-function step(record: JobRecord, id: string) {
-  const found = record.steps.find((s) => s.id === id || `action:${s.action}` === id);
-  if (!found) throw new Error(`no step ${id} in job ${record.id}`);
-  return found;
-}
-
 /** The Slack Web API calls the run made, in order. */
 function slackCalls() {
   return endpoints.slack.requests.filter((r) => r.kind === 'api' && r.method.startsWith('chat.'));
 }
 
-/** Every version of the run's message, oldest first (its edit history, then what it shows now). */
-function messageVersions(): string[] {
-  const [message] = endpoints.slack.messages(SLACK_CHANNEL);
-  if (!message) return [];
-  const render = (v: { text: string; blocks?: unknown[] }) => `${v.text}\n${JSON.stringify(v.blocks ?? [])}`;
-  return [...message.edits.map(render), render(message)];
-}
+const messageVersions = () => versionsOf(endpoints);
 
 const IMAGE = /^123456789012\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/notes@sha256:[0-9a-f]{64}$/;
 
@@ -73,9 +47,22 @@ describe('the pipeline', () => {
     'takes a push to staging, through the approval issue, to production, with one Slack message kept current',
     async () => {
       answerApproval('approve');
-      const run = await runPipeline(endpoints);
+      // A channel by name: the first post works with it, the updates need the ID the test job hands on.
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { 'slack-channel': '#deploys' }),
+      });
       const summary = describeRun(run);
-      expect(run.order, summary).toEqual(['test', 'build', 'staging', 'approve', 'production', 'report']);
+      expect(run.order, summary).toEqual([
+        'checks',
+        'test',
+        'build',
+        'staging',
+        'approve',
+        'production',
+        'report',
+      ]);
+      // Issue mode: the production environment's rules are not this run's gate, so they are not read.
+      expect(step(job(run, 'checks'), 'action:approve').conclusion).toBe('skipped');
       for (const id of run.order) expect(job(run, id).result, summary).toBe('success');
       expect(run.result).toBe('success');
 
@@ -142,7 +129,15 @@ describe('the pipeline', () => {
       ]);
       const ts = job(run, 'test').outputs['message-ts'];
       expect(ts).toBeTruthy();
-      for (const call of calls.slice(1, 4)) expect(call.params.ts).toBe(ts);
+      expect(job(run, 'test').outputs['slack-channel']).toBe(SLACK_CHANNEL);
+      expect(calls[0]?.params.channel).toBe('#deploys');
+      for (const call of calls.slice(1, 4)) {
+        expect(call.params.ts).toBe(ts);
+        expect(call.params.channel).toBe(SLACK_CHANNEL);
+      }
+      for (const id of run.order)
+        for (const s of job(run, id).steps.filter((s) => s.action === 'slack-notify'))
+          expect(s.stdout, `${id}: ${s.name}`).not.toMatch(/channel_not_found|::warning/);
       const messages = endpoints.slack.messages(SLACK_CHANNEL);
       expect(messages).toHaveLength(1);
       const versions = messageVersions();
@@ -248,20 +243,167 @@ describe('the pipeline', () => {
   );
 
   it(
-    'leaves approval to the production environment in environment mode: no issue, production still deploys',
+    'in environment mode checks that production has required reviewers, then holds production until one approves',
     async () => {
-      // GitHub's required reviewers gate the production job itself; the runner starts it as an approved one.
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER], preventSelfReview: true });
+      // `secrets: inherit`: the repository's secrets arrive under their own names, SLACK_BOT_TOKEN among them.
       const run = await runPipeline(endpoints, {
         inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }),
+        inheritSecrets: true,
+        secrets: { SLACK_BOT_TOKEN: SLACK_TOKEN, NPM_TOKEN: 'npm_e2eUnrelatedRepositorySecret0000' },
+        review: (environment) =>
+          environment === 'production' ? { reviewer: APPROVER, state: 'approved' } : undefined,
       });
       const summary = describeRun(run);
       expect(job(run, 'approve').result, summary).toBe('skipped');
-      for (const id of ['test', 'build', 'staging', 'production', 'report'])
+      for (const id of ['checks', 'test', 'build', 'staging', 'production', 'report'])
         expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      expect(step(job(run, 'checks'), 'action:approve').outputs).toEqual({
+        status: 'protected',
+        reviewers: APPROVER,
+      });
+      expect(job(run, 'checks').permissions).toEqual({ actions: 'read' });
+      expect(
+        endpoints.github.requests
+          .filter((r) => r.path === '/repos/acme/notes/environments/production')
+          .map((r) => r.status),
+      ).toEqual([200]);
+      // The production job waited for the required reviewer; staging has no rules and ran at once.
+      expect(job(run, 'staging').review).toEqual({ state: 'unprotected' });
+      expect(job(run, 'production').review).toEqual({ state: 'approved', reviewer: APPROVER });
+      expect(endpoints.github.reviews).toEqual([
+        { environment: 'production', reviewer: APPROVER, state: 'approved', comment: '' },
+      ]);
       expect(job(run, 'production').environment?.name).toBe('production');
       expect(step(job(run, 'production'), 'deploy').inputs.image).toBe(job(run, 'build').outputs.image);
       expect(endpoints.github.issues).toHaveLength(0);
       expect(run.result).toBe('success');
+      // Slack, through the inherited secret: one message, ending deployed.
+      expect(endpoints.slack.messages(SLACK_CHANNEL)).toHaveLength(1);
+      expect(messageVersions().at(-1)).toMatch(/Deployed to production/);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses to start in environment mode when production has no required reviewers, or cannot be read',
+    async () => {
+      const environmentMode = { inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }) };
+      const refused = (run: WorkflowRun) => {
+        const summary = describeRun(run);
+        expect(job(run, 'checks').result, summary).toBe('failure');
+        for (const id of ['test', 'build', 'staging', 'approve', 'production'])
+          expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+        expect(run.result).toBe('failure');
+        expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+          status: 'failed',
+          failed: 'checks',
+        });
+        return step(job(run, 'checks'), 'action:approve').errors.join('\n');
+      };
+
+      // Never configured: the environment does not exist yet.
+      const missing = await runPipeline(endpoints, environmentMode);
+      expect(refused(missing)).toContain(
+        'approve: the production environment does not exist in acme/notes, so nothing would stop a deployment to it',
+      );
+      // Created by an earlier job that named it (GitHub creates it without protection rules), or with only
+      // a wait timer: still nobody has to approve.
+      endpoints.github.useEnvironment('production');
+      const unprotected = await runPipeline(endpoints, environmentMode);
+      const why = refused(unprotected);
+      expect(why).toContain('the production environment of acme/notes has no required reviewers');
+      expect(why).toContain('"Required reviewers"');
+      expect(why).toContain('allow-unprotected-production');
+      endpoints.github.setEnvironment('production', { waitTimerMinutes: 10 });
+      expect(refused(await runPipeline(endpoints, environmentMode))).toContain('(its rules: wait_timer)');
+
+      // A caller that does not grant actions: read: the check fails with the permission, never assumes.
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER] });
+      const { actions: _dropped, ...withoutActions } = callerPermissions();
+      const unreadable = await runPipeline(endpoints, {
+        ...environmentMode,
+        callerPermissions: withoutActions,
+      });
+      expect(refused(unreadable)).toContain('needs actions: read');
+
+      // Nothing was built, pushed or deployed in any of these runs.
+      expect(endpoints.aws.calls).toEqual([]);
+      expect(endpoints.github.issues).toHaveLength(0);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'deploys an unprotected production only with allow-unprotected-production, and a Slack token without a channel only warns',
+    async () => {
+      // An organisation-wide SLACK_BOT_TOKEN in a repository that set no channel.
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, {
+          approval: 'environment',
+          approvers: '',
+          'allow-unprotected-production': 'true',
+          'slack-channel': '',
+        }),
+      });
+      const summary = describeRun(run);
+      for (const id of ['checks', 'test', 'build', 'staging', 'production', 'report'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      expect(run.result).toBe('success');
+      const gate = step(job(run, 'checks'), 'action:approve');
+      expect(gate.outputs.status).toBe('unprotected');
+      expect(gate.stdout).toContain('::warning');
+      expect(gate.stdout).toContain('the deployment goes on without anyone approving it');
+      expect(job(run, 'production').review).toEqual({ state: 'unprotected' });
+      const notify = step(job(run, 'test'), 'slack');
+      expect(notify.conclusion).toBe('success');
+      expect(notify.stdout).toContain('slack-notify: channel: is required with bot-token');
+      expect(notify.stdout).toContain('the deployment goes on (fail-on-error is false)');
+      expect(endpoints.slack.requests.filter((r) => r.kind === 'api')).toEqual([]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    "fails production when the environment's required reviewer rejects it",
+    async () => {
+      endpoints.github.setEnvironment('production', { reviewers: [APPROVER] });
+      const run = await runPipeline(endpoints, {
+        inputs: callerInputs(endpoints, { approval: 'environment', approvers: '' }),
+        review: () => ({ reviewer: APPROVER, state: 'rejected' }),
+      });
+      expectProductionRejected(run, endpoints);
+      expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+        status: 'failed',
+        failed: 'production',
+      });
+      expect(messageVersions().at(-1)).toMatch(/fail/i);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'stops at the build when the image scan finds a CRITICAL vulnerability: nothing deploys',
+    async () => {
+      endpoints.aws.ecr.scanResult({
+        repository: 'notes',
+        status: 'COMPLETE',
+        findings: [{ name: 'CVE-2024-0001', severity: 'CRITICAL', package: 'openssl', version: '3.0.1' }],
+      });
+      answerApproval('approve');
+      const run = await runPipeline(endpoints);
+      const summary = describeRun(run);
+      const build = job(run, 'build');
+      expect(build.result, summary).toBe('failure');
+      expect(step(build, 'image').inputs).toMatchObject({ scan: 'wait', 'fail-on-severity': 'CRITICAL' });
+      expect(step(build, 'image').errors.join('\n')).toMatch(/CRITICAL/);
+      for (const id of ['staging', 'approve', 'production'])
+        expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
+      expect(endpoints.aws.calls.filter((c) => c.service === 'cloudformation')).toEqual([]);
+      expect(step(job(run, 'report'), 'outcome').outputs).toMatchObject({
+        status: 'failed',
+        failed: 'build',
+      });
     },
     SCENARIO_TIMEOUT_MS,
   );
@@ -293,12 +435,12 @@ describe('the pipeline', () => {
         inputs: callerInputs(endpoints, { approval: 'issues' }),
       });
       const summary = describeRun(run);
-      const test = job(run, 'test');
-      expect(test.result, summary).toBe('failure');
-      expect(JSON.stringify(test.steps), summary).toContain(
+      const checks = job(run, 'checks');
+      expect(checks.result, summary).toBe('failure');
+      expect(JSON.stringify(checks.steps), summary).toContain(
         'approval: \\"issues\\" is not one of environment, issue, both',
       );
-      for (const id of ['build', 'staging', 'approve', 'production'])
+      for (const id of ['test', 'build', 'staging', 'approve', 'production'])
         expect(job(run, id).result, `${id}\n${summary}`).toBe('skipped');
       expect(run.result).toBe('failure');
       expect(endpoints.aws.calls.filter((c) => c.service !== 'sts')).toEqual([]);

@@ -219,3 +219,56 @@ describe('runWorkflow', () => {
     ).rejects.toThrow(/not a valid workflow/);
   });
 });
+
+describe('environment protection rules and repository secrets', () => {
+  const GATED = `
+name: gated
+on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    outputs:
+      token-set: \${{ steps.s.outputs.set }}
+    steps:
+      - id: s
+        run: echo "set=\${{ secrets.SLACK_BOT_TOKEN != '' }}" >> "$GITHUB_OUTPUT"
+  after:
+    needs: deploy
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo after
+`;
+
+  it('runs a job after its environment approves it, and gives a push workflow every repository secret', async () => {
+    const asked: string[] = [];
+    const run = await runWorkflow({
+      workflow: 'gated.yml',
+      text: GATED,
+      secrets: { SLACK_BOT_TOKEN: 'xoxb-secret-value' },
+      environmentGate: ({ environment }) => {
+        asked.push(environment);
+        return { state: 'approved', reviewer: 'alice' };
+      },
+    });
+    expect(asked).toEqual(['production']);
+    expect(run.jobs.deploy?.result).toBe('success');
+    expect(run.jobs.deploy?.review).toEqual({ state: 'approved', reviewer: 'alice' });
+    expect(run.jobs.deploy?.outputs['token-set']).toBe('true');
+    expect(run.jobs.after?.result).toBe('success');
+  });
+
+  it('fails a rejected or never-reviewed job without running a step, and skips what needs it', async () => {
+    for (const decision of [
+      { state: 'rejected', reviewer: 'alice' } as const,
+      { state: 'expired' } as const,
+    ]) {
+      const run = await runWorkflow({ workflow: 'gated.yml', text: GATED, environmentGate: () => decision });
+      expect(run.jobs.deploy?.result).toBe('failure');
+      expect(run.jobs.deploy?.steps).toEqual([]);
+      expect(run.jobs.deploy?.review).toEqual(decision);
+      expect(run.jobs.after?.result).toBe('skipped');
+      expect(run.result).toBe('failure');
+    }
+  });
+});

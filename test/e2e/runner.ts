@@ -3,7 +3,10 @@
 // with the status functions, `${{ }}` in `with:`/`env:`/`run:` evaluated with GitHub's expression library,
 // our actions run from their committed bundles (test/support/harness.ts), `run:` steps with bash and the
 // GITHUB_OUTPUT/GITHUB_ENV/GITHUB_PATH files, third-party actions stood in with their documented outputs
-// and environment effects, job outputs, environments and concurrency groups evaluated and recorded.
+// and environment effects, job outputs, environments and concurrency groups evaluated and recorded. A job
+// that names an environment passes its protection rules first (`environmentGate`): with required reviewers
+// it waits for a review, and a rejection (or no review: GitHub fails the job after 30 days) fails the job
+// without running a step.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,12 +54,21 @@ export interface StepRecord {
   durationMs: number;
 }
 
+/** What an environment's protection rules decided for a job that names it. */
+export type EnvironmentDecision =
+  | { state: 'unprotected' }
+  | { state: 'approved' | 'rejected'; reviewer: string }
+  /** Nobody reviewed: GitHub fails a job that waits longer than 30 days ("Reviewing deployments"). */
+  | { state: 'expired' };
+
 export interface JobRecord {
   id: string;
   name: string;
   result: JobResult;
   outputs: Record<string, string>;
   environment?: { name: string; url: string };
+  /** The protection rules' decision, for a job that names an environment (with `environmentGate`). */
+  review?: EnvironmentDecision;
   concurrency?: { group: string; cancelInProgress: boolean };
   /** The GITHUB_TOKEN permissions the job ran with. */
   permissions: Record<string, string>;
@@ -92,6 +104,16 @@ export interface RunWorkflowOptions {
   inputs?: Record<string, string | number | boolean>;
   /** What the caller's `secrets:` passes. */
   secrets?: Record<string, string>;
+  /**
+   * The caller says `secrets: inherit`: every secret in `secrets` reaches the workflow under its own name,
+   * declared or not (what GitHub passes are the repository's secrets, e.g. SLACK_BOT_TOKEN).
+   */
+  inheritSecrets?: boolean;
+  /** The environment's protection rules for a job that names one (default: no rules, the job runs). */
+  environmentGate?: (request: {
+    job: string;
+    environment: string;
+  }) => EnvironmentDecision | Promise<EnvironmentDecision>;
   vars?: Record<string, string>;
   /** Overrides of the github context (event_name, run_id, sha, …). */
   github?: Record<string, unknown>;
@@ -446,13 +468,16 @@ export async function runWorkflow(options: RunWorkflowOptions = {}): Promise<Wor
   const inputs = callInputs(call?.inputs ?? {}, options.inputs ?? {});
   const secrets: Record<string, string> = {};
   for (const name of Object.keys(options.secrets ?? {}))
-    if (call && !(name in (call.secrets ?? {})))
+    if (call && !options.inheritSecrets && !(name in (call.secrets ?? {})))
       throw new Error(`Invalid secret, ${name} is not defined in the referenced workflow.`);
+  // A workflow that is not called (push, pull_request) sees every repository secret, as does a called one
+  // with `secrets: inherit`.
+  if (!call || options.inheritSecrets) Object.assign(secrets, options.secrets);
   for (const [name, spec] of Object.entries<Yaml>(call?.secrets ?? {})) {
     const value = options.secrets?.[name];
     if (value === undefined && spec?.required)
       throw new Error(`Secret ${name} is required, but not provided while calling.`);
-    secrets[name] = value ?? '';
+    secrets[name] = value ?? secrets[name] ?? '';
   }
   const secretValues = Object.values(secrets).filter((v) => v.length >= 4);
   const vars = options.vars ?? {};
@@ -576,6 +601,21 @@ async function runJob(id: string, job: Yaml, record: JobRecord, scope: JobScope)
           startContexts,
           {},
         );
+
+  if (environmentName !== undefined && options.environmentGate) {
+    // Protection rules run before the job gets a runner: nothing of a rejected job runs.
+    record.review = await options.environmentGate({ job: id, environment: environmentName });
+    if (record.review.state === 'rejected' || record.review.state === 'expired') {
+      record.result = 'failure';
+      record.warnings.push(
+        record.review.state === 'rejected'
+          ? `The deployment to ${environmentName} was rejected by ${record.review.reviewer}.`
+          : `No required reviewer approved the deployment to ${environmentName}.`,
+      );
+      if (!options.keepWorkspaces) rmSync(scratch, { recursive: true, force: true });
+      return;
+    }
+  }
 
   const jobEnv = evaluateMap(job.env, {
     ...startContexts,

@@ -257,3 +257,74 @@ describe('local GitHub: compare, teams, runs, faults', () => {
     expect((await call('/repos/acme/notes/actions/runs/4242', { token: READ })).status).toBe(403);
   });
 });
+
+describe('local GitHub: environments and deployment reviews', () => {
+  it('serves an environment with its protection rules in GitHub shapes, 404 for a missing one, 403 without actions: read', async () => {
+    expect((await call('/repos/acme/notes/environments/production', { token: WRITE })).status).toBe(404);
+    gh.setTeam('acme', 'deployers', ['bob']);
+    gh.setEnvironment('production', {
+      reviewers: ['alice', 'acme/deployers'],
+      preventSelfReview: true,
+      waitTimerMinutes: 30,
+    });
+    const { data } = await octokit(WRITE).rest.repos.getEnvironment({
+      owner: 'acme',
+      repo: 'notes',
+      environment_name: 'Production',
+    });
+    expect(data.name).toBe('production');
+    expect(data.html_url).toBe(
+      'https://github.com/acme/notes/deployments/activity_log?environments_filter=production',
+    );
+    const rules = data.protection_rules ?? [];
+    expect(rules.map((r) => r.type)).toEqual(['wait_timer', 'required_reviewers']);
+    const reviewers = rules.find((r) => r.type === 'required_reviewers') as {
+      prevent_self_review: boolean;
+      reviewers: Array<{ type: string; reviewer: { login?: string; slug?: string } }>;
+    };
+    expect(reviewers.prevent_self_review).toBe(true);
+    expect(reviewers.reviewers.map((r) => [r.type, r.reviewer.login ?? r.reviewer.slug])).toEqual([
+      ['User', 'alice'],
+      ['Team', 'deployers'],
+    ]);
+
+    const forbidden = await call('/repos/acme/notes/environments/production', { token: READ });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers.get('x-accepted-github-permissions')).toBe('actions=read');
+  });
+
+  it('creates an environment unprotected when a job names it, and lets only its reviewers review', () => {
+    const created = gh.useEnvironment('staging');
+    expect(created.reviewers).toEqual([]);
+    expect(gh.useEnvironment('Staging').id).toBe(created.id);
+    expect(() =>
+      gh.reviewDeployment({ environment: 'staging', reviewer: 'alice', state: 'approved' }),
+    ).toThrow(/no required reviewers/);
+
+    gh.setTeam('acme', 'deployers', ['bob']);
+    gh.setEnvironment('production', { reviewers: ['alice', 'acme/deployers'], preventSelfReview: true });
+    expect(() =>
+      gh.reviewDeployment({ environment: 'production', reviewer: 'mallory', state: 'approved' }),
+    ).toThrow(/mallory is not a required reviewer/);
+    expect(() =>
+      gh.reviewDeployment({
+        environment: 'production',
+        reviewer: 'alice',
+        state: 'approved',
+        initiator: 'alice',
+      }),
+    ).toThrow(/prevents self-review/);
+    gh.reviewDeployment({
+      environment: 'production',
+      reviewer: 'bob',
+      state: 'rejected',
+      initiator: 'alice',
+    });
+    expect(gh.reviews).toEqual([
+      { environment: 'production', reviewer: 'bob', state: 'rejected', comment: '' },
+    ]);
+    expect(() => gh.setEnvironment('production', { reviewers: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] })).toThrow(
+      /at most six/,
+    );
+  });
+});

@@ -466,6 +466,17 @@ export function checkContextReferences(workflow: WorkflowFile): Finding[] {
     ...Object.keys(on.workflow_dispatch?.inputs ?? {}),
   ]);
   const declaredSecrets = new Set(Object.keys(call?.secrets ?? {}).map((s) => s.toLowerCase()));
+  // A caller's `secrets: inherit` passes the repository's secrets under their own names, and a secret name
+  // may only hold letters, digits and underscores, must not start with a digit or GITHUB_ ("Naming your
+  // secrets", docs.github.com/actions/security-guides/using-secrets-in-github-actions): a declared secret
+  // with any other name is always empty under inherit.
+  for (const name of Object.keys(call?.secrets ?? {}))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || /^github_/i.test(name))
+      findings.push({
+        file: workflow.file,
+        check: 'workflow-secrets',
+        message: `on.workflow_call.secrets.${name}: no repository secret can have this name (letters, digits and underscores, not starting with a digit or GITHUB_), so \`secrets: inherit\` never passes it`,
+      });
   const jobs = jobsOf(workflow);
   for (const reference of referencesOf(workflow).references) {
     const [context, name, property, output] = reference.chain;

@@ -10,6 +10,13 @@ export interface Approvers {
 }
 
 export interface Inputs {
+  /**
+   * `issue`: open an approval issue and wait for approvers. `environment`: check that `environment` has
+   * required reviewers (GitHub's own gate then holds the job that names it) and fail otherwise.
+   */
+  gate: 'issue' | 'environment';
+  /** With gate environment: an environment without required reviewers is a warning, not a failure. */
+  allowUnprotected: boolean;
   approvers: Approvers;
   minimumApprovals: number;
   excludeInitiator: boolean;
@@ -88,7 +95,10 @@ export function readInputs(source?: InputSource, env: NodeJS.ProcessEnv = proces
           'is empty; the default (the workflow token, github.token) was not available: pass a token',
         );
       }
-      const approvers = parseApprovers(input);
+      const gate = input.oneOf('gate', ['issue', 'environment'] as const, 'issue');
+      const allowUnprotected = input.boolean('allow-unprotected', false);
+      // The environment check asks no one: approvers belong to the issue gate only.
+      const approvers = gate === 'issue' ? parseApprovers(input) : { users: [], teams: [] };
       const minimumApprovals = input.integer('minimum-approvals', { fallback: 1, min: 1, max: 100 }) ?? 1;
       const excludeInitiator = input.boolean('exclude-initiator', false);
       const initiator = env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '';
@@ -142,6 +152,8 @@ export function readInputs(source?: InputSource, env: NodeJS.ProcessEnv = proces
         'a commit SHA, tag or branch name',
       );
       return {
+        gate,
+        allowUnprotected,
         approvers,
         minimumApprovals,
         excludeInitiator,

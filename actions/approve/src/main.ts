@@ -1,11 +1,13 @@
 // approve: a manual gate on a GitHub issue. Opens an issue showing what will change, waits for approvers to
-// comment, records the result on the issue, and fails the step unless it was approved.
+// comment, records the result on the issue, and fails the step unless it was approved. With `gate:
+// environment` it instead checks that GitHub's own gate (required reviewers on the environment) exists.
 import { readRunContext } from '../../lib/context.js';
 import { appendSummary, log, setOutputs } from '../../lib/core.js';
 import { ActionError, ConfigurationError, messageOf } from '../../lib/errors.js';
 import type { GitHubIssue, RepoClient } from '../../lib/github.js';
 import { formatDuration } from '../../lib/inputs.js';
 import { runAction } from '../../lib/run.js';
+import { checkEnvironment } from './environment.js';
 import { type Outcome, waitForDecision } from './gate.js';
 import { type Inputs, readInputs } from './inputs.js';
 import {
@@ -104,6 +106,10 @@ export async function run(): Promise<void> {
       repo: ctx.repo,
       signal,
     });
+    if (inputs.gate === 'environment') {
+      await checkEnvironment(gh, inputs, ctx);
+      return;
+    }
 
     // Team membership must be readable before anyone is asked; otherwise team approvals could never count.
     for (const team of inputs.approvers.teams) {

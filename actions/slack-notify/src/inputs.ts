@@ -1,7 +1,7 @@
 // slack-notify's inputs, parsed once. Secrets (bot token, webhook URL) are masked the moment they are read
 // and never repeated in a problem message.
-import { mask } from '../../lib/core.js';
-import { type InputSource, parseInputs, splitList } from '../../lib/inputs.js';
+import { mask, readRawInput } from '../../lib/core.js';
+import { InputReader, type InputSource, parseInputs, splitList } from '../../lib/inputs.js';
 
 export const STATUSES = ['started', 'succeeded', 'failed', 'cancelled', 'awaiting-approval'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -92,6 +92,16 @@ export function parseStartedAt(value: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * `fail-on-error` alone, read before everything else: it decides whether a problem with the other inputs fails
+ * the step or is a warning. `undefined` when it is not a boolean (then the step fails, as for any bad input).
+ */
+export function readFailOnError(source: InputSource = readRawInput): boolean | undefined {
+  const reader = new InputReader('slack-notify', source);
+  const value = reader.boolean('fail-on-error', false);
+  return reader.problems.length > 0 ? undefined : value;
 }
 
 export function readInputs(source?: InputSource): Inputs {

@@ -14,7 +14,7 @@ import {
   slackApiUrl,
 } from '../../lib/slack/index.js';
 import { code, escapeMarkdown } from '../../lib/summary.js';
-import { type Inputs, readInputs } from './inputs.js';
+import { type Inputs, readFailOnError, readInputs } from './inputs.js';
 import { type DeployState, deployMessage, detailsReply, headline } from './message.js';
 
 /** When the run started: the `started-at` input, else the run's start from the GitHub API (best effort). */
@@ -98,9 +98,32 @@ async function notify(
   return posted;
 }
 
+/**
+ * The inputs, or undefined after warning when they are wrong and fail-on-error is false: notifications are
+ * optional, so a Slack misconfiguration (an organisation-wide token without a channel, a token of the wrong
+ * kind, a bad `stages` value) must not stop a deployment. With fail-on-error true it fails the step.
+ */
+async function readInputsOrWarn(): Promise<Inputs | undefined> {
+  const failOnError = readFailOnError();
+  try {
+    return readInputs();
+  } catch (error) {
+    if (failOnError !== false || !(error instanceof ConfigurationError)) throw error;
+    for (const problem of error.problems)
+      log.warning(`${problem}. Nothing was sent to Slack; the deployment goes on (fail-on-error is false).`, {
+        title: 'Slack notification not sent: fix the slack-notify inputs',
+      });
+    await appendSummary(
+      `### ⚠️ Slack notification not sent: configuration\n\n${error.problems.map((p) => `- ${escapeMarkdown(p)}`).join('\n')}\n\nThe deployment goes on (fail-on-error is false).\n`,
+    );
+    return undefined;
+  }
+}
+
 export async function run(): Promise<void> {
   await runAction('slack-notify', async ({ signal }) => {
-    const inputs = readInputs();
+    const inputs = await readInputsOrWarn();
+    if (!inputs) return;
     const ctx = readRunContext();
     for (const warning of inputs.warnings) log.warning(warning);
     if (inputs.transport.kind === 'none') {

@@ -430,12 +430,13 @@ describe('slack-notify: inputs', () => {
     expect(slack.messages('deploys')).toHaveLength(2);
   });
 
-  it('rejects bad inputs before calling Slack, without echoing secrets', async () => {
+  it('rejects bad inputs before calling Slack with fail-on-error true, without echoing secrets', async () => {
     const bad = await notify({
       'bot-token': 'not-a-token',
       status: 'shipped',
       stages: 'build',
       'started-at': 'yesterday',
+      'fail-on-error': true,
     });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('slack-notify: bot-token: does not look like a Slack token');
@@ -445,6 +446,45 @@ describe('slack-notify: inputs', () => {
     expect(bad.stdout).toContain('slack-notify: started-at: "yesterday" is not an ISO 8601 time');
     expect(bad.leaks('not-a-token')).toEqual([]);
     expect(slack.requests).toEqual([]);
+  });
+
+  it('turns a Slack misconfiguration into warnings that say what to fix when fail-on-error is false', async () => {
+    // An organisation-wide token in a repository without a channel, an app-level token (the wrong kind),
+    // a bad stages value: notifications are optional, so none of them may stop the deployment.
+    const appToken = 'xapp-1-A0123456789-1234567890123-appLevelTokenSecret';
+    const cases: Array<[RunOptions['inputs'], string, string?]> = [
+      [{ 'bot-token': TOKEN, status: 'started' }, 'slack-notify: channel: is required with bot-token'],
+      [
+        { 'bot-token': appToken, channel: 'C0DEPLOYS', status: 'started' },
+        'slack-notify: bot-token: does not look like a Slack token',
+        appToken,
+      ],
+      [
+        { 'bot-token': TOKEN, channel: 'C0DEPLOYS', stages: 'test=green' },
+        'slack-notify: stages: "test=green" is not name=state',
+      ],
+    ];
+    for (const [inputs, problem, secret] of cases) {
+      const run = await notify(inputs);
+      expect(run.code, run.stdout).toBe(0);
+      const warnings = run.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+      expect(warnings.join('\n')).toContain(problem);
+      expect(warnings.join('\n')).toContain('the deployment goes on (fail-on-error is false)');
+      expect(run.annotations.filter((a) => a.level === 'error')).toEqual([]);
+      expect(run.summary).toContain('Slack notification not sent');
+      expect(run.outputs).toEqual({});
+      expectNoLeak(run, secret ?? TOKEN);
+
+      const strict = await notify({ ...inputs, 'fail-on-error': true });
+      expect(strict.code).toBe(1);
+      expect(strict.stdout).toContain(problem);
+    }
+    expect(slack.requests).toEqual([]);
+
+    // fail-on-error itself must be a boolean: a typo there is not taken as "warn".
+    const typo = await notify({ 'bot-token': TOKEN, status: 'started', 'fail-on-error': 'nope' });
+    expect(typo.code).toBe(1);
+    expect(typo.stdout).toContain('slack-notify: fail-on-error: "nope" is not a boolean');
   });
 
   it('skips with a warning when no Slack credentials are available (e.g. fork pull requests)', async () => {

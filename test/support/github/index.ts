@@ -1,5 +1,6 @@
 // A local GitHub REST endpoint for action tests: it speaks the shapes of the real API for what the actions
-// use (issues, issue comments, compare, org teams, workflow runs), checks tokens and their permissions the
+// use (issues, issue comments, compare, org teams, workflow runs, environments and their protection rules),
+// checks tokens and their permissions the
 // way GitHub checks a GITHUB_TOKEN (401 without or with an unknown token, 403 "Resource not accessible by
 // integration" with X-Accepted-GitHub-Permissions when a permission is missing, 404 for what the token
 // cannot see), paginates with `per_page`/`page` and a `Link` header, and records every request.
@@ -112,6 +113,30 @@ export interface WorkflowRunSpec {
   name?: string;
 }
 
+/** An environment's protection, as configured under Settings → Environments. */
+export interface EnvironmentSpec {
+  /** Required reviewers: logins, or `org/slug` teams (GitHub allows up to six). None: no such rule. */
+  reviewers?: string[];
+  /** "Prevent self-review": the person who started the run cannot approve it. */
+  preventSelfReview?: boolean;
+  /** Wait timer in minutes (0–43,200). */
+  waitTimerMinutes?: number;
+}
+
+export interface EnvironmentRecord extends Required<EnvironmentSpec> {
+  id: number;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeploymentReview {
+  environment: string;
+  reviewer: string;
+  state: 'approved' | 'rejected';
+  comment: string;
+}
+
 export interface LocalGitHubOptions {
   /** The one repository that exists; default `acme/notes`. */
   repository?: string;
@@ -152,6 +177,30 @@ export interface LocalGitHub {
   /** The users that can be assigned; when never called, anyone can be. */
   setAssignable(logins: string[]): void;
   setRun(run: WorkflowRunSpec): void;
+  /** Creates or replaces environment `name` with these protection rules (Settings → Environments). */
+  setEnvironment(name: string, spec?: EnvironmentSpec): EnvironmentRecord;
+  /** Environment `name` (case-insensitive, as on GitHub), if it exists. */
+  environment(name: string): EnvironmentRecord | undefined;
+  /**
+   * What GitHub does when a job names an environment: it is created, with no protection rules, the first
+   * time a job references it ("Using environments for deployment": "If the environment does not exist,
+   * GitHub will create it" without protection). Returns the environment the job is gated by.
+   */
+  useEnvironment(name: string): EnvironmentRecord;
+  /**
+   * A required reviewer approves or rejects a job waiting on environment `environment`, with GitHub's rules
+   * ("Reviewing deployments"): only a listed reviewer (or a member of a listed team) may review, and with
+   * prevent_self_review not the person who started the run (`initiator`). Throws when GitHub would refuse.
+   */
+  reviewDeployment(input: {
+    environment: string;
+    reviewer: string;
+    state: 'approved' | 'rejected';
+    initiator?: string;
+    comment?: string;
+  }): DeploymentReview;
+  /** The deployment reviews given so far, oldest first. */
+  reviews: DeploymentReview[];
   /** Calls `handler` right after an issue is opened through the API (e.g. to post an approval). */
   onIssueOpened(handler: (issue: Issue) => void | Promise<void>): void;
   /** The next `times` requests (whose path matches `path`, if given) fail with `status`. */
@@ -201,6 +250,8 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
   const labels = new Map<string, Label>();
   const teams = new Map<string, Team>();
   const runs = new Map<string, WorkflowRunSpec>();
+  const environments = new Map<string, EnvironmentRecord>();
+  const reviews: DeploymentReview[] = [];
   const refs = new Map<string, string>();
   const issueHandlers: Array<(issue: Issue) => void | Promise<void>> = [];
   const outages: Array<{ times: number; status: number; path?: RegExp }> = [];
@@ -364,6 +415,91 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
       committer: author,
       parents: index > 0 ? [{ sha: history[index - 1]?.sha, url: '', html_url: '' }] : [],
     };
+  }
+
+  // ---- environments ----------------------------------------------------------------------------------------
+
+  function setEnvironment(name: string, spec: EnvironmentSpec = {}): EnvironmentRecord {
+    const reviewers = [...new Set(spec.reviewers ?? [])];
+    // Documented limits: "You can list up to six users or teams as reviewers"; the wait timer is 0–43,200 min.
+    if (reviewers.length > 6)
+      throw new Error('local GitHub: an environment has at most six required reviewers');
+    const wait = spec.waitTimerMinutes ?? 0;
+    if (!Number.isInteger(wait) || wait < 0 || wait > 43_200)
+      throw new Error('local GitHub: the wait timer is a whole number of minutes from 0 to 43,200');
+    const existing = environments.get(name.toLowerCase());
+    const now = timestamp();
+    const record: EnvironmentRecord = {
+      id: existing?.id ?? nextId++,
+      name: existing?.name ?? name,
+      reviewers,
+      preventSelfReview: spec.preventSelfReview ?? false,
+      waitTimerMinutes: wait,
+      created_at: existing?.created_at ?? now,
+      updated_at: now,
+    };
+    environments.set(name.toLowerCase(), record);
+    return record;
+  }
+
+  function environmentShape(env: EnvironmentRecord) {
+    const rules: unknown[] = [];
+    let ruleId = env.id * 10;
+    if (env.waitTimerMinutes > 0) {
+      ruleId++;
+      rules.push({
+        id: ruleId,
+        node_id: nodeId('Gate', ruleId),
+        type: 'wait_timer',
+        wait_timer: env.waitTimerMinutes,
+      });
+    }
+    if (env.reviewers.length > 0) {
+      ruleId++;
+      rules.push({
+        id: ruleId,
+        node_id: nodeId('Gate', ruleId),
+        prevent_self_review: env.preventSelfReview,
+        type: 'required_reviewers',
+        reviewers: env.reviewers.map((entry) => {
+          const [org = '', slug] = entry.split('/');
+          if (slug) {
+            // The "team" (simple) shape: no organization object; the org is in html_url.
+            const team = teams.get(entry.toLowerCase()) ?? {
+              id: 0,
+              org,
+              slug,
+              name: slug,
+              visible: true,
+              members: new Map(),
+            };
+            const { organization: _org, ...simple } = teamShape(team);
+            return { type: 'Team', reviewer: simple };
+          }
+          return { type: 'User', reviewer: user(entry) };
+        }),
+      });
+    }
+    return {
+      id: env.id,
+      node_id: nodeId('Environment', env.id),
+      name: env.name,
+      url: `${url}/repos/${repository}/environments/${encodeURIComponent(env.name)}`,
+      html_url: `${serverUrl}/${repository}/deployments/activity_log?environments_filter=${encodeURIComponent(env.name)}`,
+      created_at: env.created_at,
+      updated_at: env.updated_at,
+      protection_rules: rules,
+      deployment_branch_policy: null,
+    };
+  }
+
+  function mayReview(env: EnvironmentRecord, login: string): boolean {
+    const key = login.toLowerCase();
+    return env.reviewers.some((entry) => {
+      if (!entry.includes('/')) return entry.toLowerCase() === key;
+      const member = teams.get(entry.toLowerCase())?.members.get(key);
+      return member?.state === 'active';
+    });
   }
 
   // ---- request handling -------------------------------------------------------------------------------
@@ -656,6 +792,14 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
         },
       };
     }
+    const environment = /^\/environments\/([^/].*)$/.exec(rest);
+    if (environment && method === 'GET') {
+      // "Get an environment": fine-grained tokens and GitHub Apps (GITHUB_TOKEN) need Actions: read.
+      requirePermission(token, 'actions', 'read', `${DOCS}/deployments/environments#get-an-environment`);
+      const found = environments.get((environment[1] ?? '').toLowerCase());
+      if (!found) throw new HttpError(404, 'Not Found');
+      return { status: 200, body: environmentShape(found) };
+    }
     const run = /^\/actions\/runs\/(\d+)$/.exec(rest);
     if (run && method === 'GET') {
       requirePermission(token, 'actions', 'read', `${DOCS}/actions/workflow-runs#get-a-workflow-run`);
@@ -814,6 +958,43 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
     },
     setRun(run) {
       runs.set(String(run.id), run);
+    },
+    setEnvironment,
+    environment(name) {
+      return environments.get(name.toLowerCase());
+    },
+    useEnvironment(name) {
+      return environments.get(name.toLowerCase()) ?? setEnvironment(name);
+    },
+    reviewDeployment(input) {
+      const env = environments.get(input.environment.toLowerCase());
+      if (!env || env.reviewers.length === 0)
+        throw new Error(
+          `local GitHub: ${input.environment} has no required reviewers; no job waits for a review`,
+        );
+      if (!mayReview(env, input.reviewer))
+        throw new Error(
+          `local GitHub: ${input.reviewer} is not a required reviewer of ${env.name} (${env.reviewers.join(', ')}) and cannot review its deployments`,
+        );
+      if (
+        env.preventSelfReview &&
+        input.initiator !== undefined &&
+        input.initiator.toLowerCase() === input.reviewer.toLowerCase()
+      )
+        throw new Error(
+          `local GitHub: ${env.name} prevents self-review: ${input.reviewer} started the run and cannot approve it`,
+        );
+      const review: DeploymentReview = {
+        environment: env.name,
+        reviewer: input.reviewer,
+        state: input.state,
+        comment: input.comment ?? '',
+      };
+      reviews.push(review);
+      return review;
+    },
+    get reviews() {
+      return reviews;
     },
     onIssueOpened(handler) {
       issueHandlers.push(handler);
