@@ -14,6 +14,7 @@
 
 import { type RunContext, readRunContext } from './context.js';
 import { appendSummary, log, mask } from './core.js';
+import type { DeployServiceResult } from './ecs/types.js';
 import type { EnvironmentResult } from './environment.js';
 import { ActionError, messageOf } from './errors.js';
 import type { InputReader } from './inputs.js';
@@ -257,20 +258,24 @@ function report(options: RecordOptions, error: unknown, deployFailed: boolean): 
   );
 }
 
-/** The root action's outcome: deployed or unchanged → success; a failed or rolled-back deploy → failure;
- * a cancelled one → error. */
-export function environmentOutcome(result: EnvironmentResult, cancelled: boolean): RecordOutcome {
+/** The outcome of a rollout (deploy-ecs): deployed or unchanged → success, failed or rolled back → failure. */
+export function serviceOutcome(
+  result: Pick<DeployServiceResult, 'status' | 'taskDefinitionArn' | 'image' | 'failure'>,
+  url?: string,
+): RecordOutcome {
   const running = result.taskDefinitionArn?.split('/').at(-1);
   if (result.status === 'deployed' || result.status === 'unchanged') {
     return {
       state: 'success',
       description: `${result.status === 'unchanged' ? 'Already running' : 'Running'} ${running ?? shortImage(result.image)}`,
-      url: result.url,
+      url,
     };
   }
-  return {
-    state: cancelled ? 'error' : 'failure',
-    description: result.error ?? `Deploy ${result.status}`,
-    url: result.url,
-  };
+  return { state: 'failure', description: result.failure ?? `Deploy ${result.status}`, url };
+}
+
+/** The root action's outcome, as a rollout's; a cancelled deploy is an error. */
+export function environmentOutcome(result: EnvironmentResult, cancelled: boolean): RecordOutcome {
+  const outcome = serviceOutcome({ ...result, failure: result.error }, result.url);
+  return cancelled && outcome.state === 'failure' ? { ...outcome, state: 'error' } : outcome;
 }
