@@ -101,15 +101,15 @@ export class DeploymentRecord {
         environmentUrl: outcome.url,
         logUrl: this.context.runUrl,
       });
-      log.info(`GitHub deployment ${this.id} to ${environment}: ${outcome.state}.`);
-      const page = `${this.context.serverUrl}/${this.context.repository}/deployments/${encodeURIComponent(environment)}`;
-      await appendSummary(
-        `GitHub deployment ${this.id} to [${escapeMarkdown(environment)}](${page}): **${outcome.state}**\n\n`,
-      );
     } catch (error) {
       report(this.options, error, outcome.state !== 'success');
       return;
     }
+    log.info(`GitHub deployment ${this.id} to ${environment}: ${outcome.state}.`);
+    const page = `${this.context.serverUrl}/${this.context.repository}/deployments/${encodeURIComponent(environment)}`;
+    await appendSummary(
+      `GitHub deployment ${this.id} to [${escapeMarkdown(environment)}](${page}): **${outcome.state}**\n\n`,
+    );
     if (outcome.state !== 'success') return;
     try {
       await this.inactivatePrevious();
