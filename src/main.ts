@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRegion } from '../actions/lib/aws.js';
 import { appendSummary, setOutputs } from '../actions/lib/core.js';
+import { environmentOutcome, readRecordInputs, withDeploymentRecord } from '../actions/lib/deployments.js';
 import { IMAGE_ACCEPTED, parseImageReference, splitCommand } from '../actions/lib/ecs/validate.js';
 import type { EnvironmentOptions } from '../actions/lib/environment.js';
 import { templateProblems } from '../actions/lib/environment-parameters.js';
@@ -110,9 +111,24 @@ function readAndCheckInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' |
 
 export function run(): Promise<void> {
   return runAction(ACTION, async ({ signal }) => {
-    const inputs = parseInputs(ACTION, readAndCheckInputs);
+    const { record: recordInputs, ...inputs } = parseInputs(ACTION, (i) => ({
+      ...readAndCheckInputs(i),
+      record: readRecordInputs(i),
+    }));
     const { deployEnvironment, renderEnvironmentSummary } = await import('../actions/lib/environment.js');
-    const result = await deployEnvironment({ ...inputs, signal, templatesDir: TEMPLATES_DIR });
+    // A GitHub deployment of the commit to the environment: in_progress now, its outcome once outputs are set.
+    const { result, record } = await withDeploymentRecord(
+      {
+        ...recordInputs,
+        action: ACTION,
+        environment: inputs.environment,
+        image: inputs.image,
+        taskDefinition: `${inputs.environment}-service`, // the family: service.yml names it after the stack
+        strategy: 'ROLLING',
+        signal,
+      },
+      () => deployEnvironment({ ...inputs, signal, templatesDir: TEMPLATES_DIR }),
+    );
     setOutputs({
       url: result.url,
       'service-arn': result.serviceArn,
@@ -122,6 +138,7 @@ export function run(): Promise<void> {
       stacks: JSON.stringify(Object.fromEntries(result.stacks.map((s) => [s.name, s.status]))),
     });
     await appendSummary(renderEnvironmentSummary(result));
+    await record?.finish(environmentOutcome(result, signal.aborted));
     // Outputs (status, error) are set first, so a later step can report the failure; then it fails the step.
     if (result.failure) throw result.failure;
   });

@@ -360,6 +360,43 @@ export async function environmentGate(gh: RepoClient, name: string): Promise<Env
   return { status: 'protected', environment };
 }
 
+export interface GitHubDeployment {
+  id: number;
+  sha: string;
+  environment: string;
+  payload: Record<string, unknown>;
+  created_at: string;
+}
+
+function toDeployment(raw: {
+  id: number | bigint;
+  sha: string;
+  environment: string;
+  payload: unknown;
+  created_at: string;
+}): GitHubDeployment {
+  let payload: unknown = raw.payload;
+  if (typeof payload === 'string') {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      payload = {};
+    }
+  }
+  return {
+    id: Number(raw.id),
+    sha: raw.sha,
+    environment: raw.environment,
+    payload: payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {},
+    created_at: raw.created_at,
+  };
+}
+
+/** `text` cut to `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export interface RepoClientOptions {
   token: string;
   /** GITHUB_API_URL. */
@@ -369,7 +406,7 @@ export interface RepoClientOptions {
   signal?: AbortSignal;
 }
 
-/** Issues, comments, compare and team membership for one repository, every call error-described. */
+/** Issues, comments, compare, team membership and deployments for one repository, every call error-described. */
 export class RepoClient {
   readonly octokit: Octokit;
   readonly owner: string;
@@ -528,6 +565,99 @@ export class RepoClient {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
+  }
+
+  /** Creates a deployment of `ref` (201), or says why GitHub would not (202 merge, 409 checks, 422 ref). */
+  async createDeployment(
+    input: {
+      ref: string;
+      environment: string;
+      payload: Record<string, unknown>;
+      description?: string;
+      task?: string;
+      autoMerge?: boolean;
+      requiredContexts?: string[];
+      transientEnvironment?: boolean;
+      productionEnvironment?: boolean;
+    },
+    hints: GitHubErrorHints = {},
+  ): Promise<GitHubDeployment> {
+    const response = await github(
+      `create a deployment of ${input.ref.slice(0, 12)} to ${input.environment}`,
+      () =>
+        this.octokit.rest.repos.createDeployment({
+          ...this.where,
+          ref: input.ref,
+          environment: input.environment,
+          payload: input.payload,
+          description: input.description,
+          task: input.task,
+          auto_merge: input.autoMerge,
+          required_contexts: input.requiredContexts,
+          transient_environment: input.transientEnvironment,
+          production_environment: input.productionEnvironment,
+        }),
+      { permission: 'deployments: write', ...hints },
+    );
+    if (response.status !== 201 || !('id' in response.data)) {
+      // 202: GitHub merged the default branch into the ref instead of creating the deployment.
+      const message = (response.data as { message?: string }).message ?? `HTTP ${response.status}`;
+      throw new ActionError(`Could not create a deployment of ${input.ref}: GitHub answered "${message}"`, {
+        hint: 'Deploy a commit SHA, or pass autoMerge: false.',
+      });
+    }
+    return toDeployment(response.data);
+  }
+
+  /** The deployments to `environment`, newest first (one page of up to `max`). */
+  async listDeployments(environment: string, max = 30): Promise<GitHubDeployment[]> {
+    const { data } = await github(
+      `list the deployments to ${environment}`,
+      () =>
+        this.octokit.rest.repos.listDeployments({
+          ...this.where,
+          environment,
+          per_page: Math.min(max, 100),
+        }),
+      { permission: 'deployments: read', retries: 2, signal: this.signal },
+    );
+    return data.map(toDeployment);
+  }
+
+  /** The state of deployment `id`'s latest status (GitHub lists newest first), undefined without one. */
+  async latestDeploymentState(id: number): Promise<string | undefined> {
+    const { data } = await github(
+      `read the statuses of deployment ${id}`,
+      () => this.octokit.rest.repos.listDeploymentStatuses({ ...this.where, deployment_id: id, per_page: 1 }),
+      { permission: 'deployments: read', retries: 2, signal: this.signal },
+    );
+    return data[0]?.state;
+  }
+
+  async createDeploymentStatus(
+    id: number,
+    input: {
+      state: 'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+      description?: string;
+      environmentUrl?: string;
+      logUrl?: string;
+    },
+    hints: GitHubErrorHints = {},
+  ): Promise<void> {
+    await github(
+      `set deployment ${id} to ${input.state}`,
+      () =>
+        this.octokit.rest.repos.createDeploymentStatus({
+          ...this.where,
+          deployment_id: id,
+          state: input.state,
+          // GitHub refuses descriptions over 140 characters.
+          description: input.description === undefined ? undefined : clip(input.description, 140),
+          environment_url: input.environmentUrl,
+          log_url: input.logUrl,
+        }),
+      { permission: 'deployments: write', retries: 2, signal: this.signal, ...hints },
+    );
   }
 
   /** Checks a team exists and the token can see it (what reading its membership needs). */

@@ -130,7 +130,7 @@ export function callerInputs(endpoints: Endpoints, overrides: Record<string, str
 /** The GITHUB_TOKEN scopes the local GitHub endpoint checks, from a job's permissions. */
 function tokenPermissions(permissions: Record<string, string>): Permissions {
   const out: Permissions = { metadata: 'read' };
-  for (const scope of ['issues', 'contents', 'actions'] as const) {
+  for (const scope of ['issues', 'contents', 'actions', 'deployments'] as const) {
     const level = permissions[scope];
     if (level === 'read' || level === 'write') out[scope] = level;
   }

@@ -93,6 +93,22 @@ describe('the pipeline', () => {
       });
       expect(run.outputs).toEqual({ image, 'staging-url': stagingUrl, 'production-url': productionUrl });
 
+      // Each deploy recorded as a GitHub deployment of this commit (the job token has deployments: write).
+      for (const [environment, url] of [
+        ['staging', stagingUrl],
+        ['production', productionUrl],
+      ] as const) {
+        const records = endpoints.github.deployments.filter((d) => d.environment === environment);
+        expect(
+          records.map((d) => d.sha),
+          environment,
+        ).toEqual([HEAD_SHA]);
+        expect(records[0]?.payload).toMatchObject({ image, strategy: 'ROLLING' });
+        const statuses = endpoints.github.deploymentStatuses(records[0]?.id ?? 0);
+        expect(statuses.map((s) => s.state)).toEqual(['success', 'in_progress']);
+        expect(statuses[0]?.environment_url).toBe(url);
+      }
+
       // The smoke tests reached each environment's load balancer and saw this commit's version.
       const smoke = endpoints.loadBalancers.requests.filter((r) => r.path === '/version' && r.status === 200);
       expect(new Set(smoke.map((r) => r.host))).toEqual(

@@ -328,3 +328,149 @@ describe('local GitHub: environments and deployment reviews', () => {
     );
   });
 });
+
+describe('local GitHub: deployments and deployment statuses', () => {
+  const SHA = 'a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d';
+  const DEPLOYER = 'ghs_deployer_token_00000000000000000';
+  const deploy = (body: Record<string, unknown>, token = DEPLOYER) =>
+    call('/repos/acme/notes/deployments', { method: 'POST', token, body });
+  const status = (id: unknown, body: Record<string, unknown>) =>
+    call(`/repos/acme/notes/deployments/${id}/statuses`, { method: 'POST', token: DEPLOYER, body });
+
+  beforeEach(() => {
+    gh.addToken(DEPLOYER, { deployments: 'write', contents: 'read' });
+    gh.setCommits([
+      { sha: '1'.repeat(40), message: 'first' },
+      { sha: SHA, message: 'second' },
+    ]);
+  });
+
+  it('creates a deployment with GitHub’s defaults and shape, and lists it with filters', async () => {
+    const created = await deploy({ ref: SHA, payload: { image: 'x@sha256:1' }, required_contexts: [] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      sha: SHA,
+      ref: SHA,
+      task: 'deploy',
+      environment: 'production',
+      original_environment: 'production',
+      production_environment: true,
+      transient_environment: false,
+      payload: { image: 'x@sha256:1' },
+      creator: { login: 'github-actions[bot]' },
+    });
+    expect(created.headers.get('location')).toBe(created.body.url);
+    const staging = await deploy({ ref: 'main', environment: 'staging', payload: '{"a":1}' });
+    expect(staging.body).toMatchObject({ production_environment: false, payload: { a: 1 }, sha: SHA });
+
+    const list = await octokit(DEPLOYER).rest.repos.listDeployments({
+      owner: 'acme',
+      repo: 'notes',
+      environment: 'staging',
+    });
+    expect(list.data.map((d) => d.id)).toEqual([staging.body.id]);
+    const all = await octokit(DEPLOYER).rest.repos.listDeployments({
+      owner: 'acme',
+      repo: 'notes',
+      sha: SHA,
+    });
+    expect(all.data.map((d) => d.id)).toEqual([staging.body.id, created.body.id]);
+  });
+
+  it('refuses an unknown ref (422), failing commit statuses (409), and merges a branch behind main (202)', async () => {
+    const unknown = await deploy({ ref: 'nope' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.message).toBe('No ref found for: nope');
+
+    gh.setCommitStatus(SHA, 'ci/build', 'pending');
+    const blocked = await deploy({ ref: SHA });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.message).toBe(`Conflict: Commit status checks failed for ${SHA}.`);
+    expect((await deploy({ ref: SHA, required_contexts: [] })).status).toBe(201);
+    gh.setCommitStatus(SHA, 'ci/build', 'success');
+    expect((await deploy({ ref: SHA })).status).toBe(201);
+    // A context that was never submitted fails when it is required.
+    expect((await deploy({ ref: SHA, required_contexts: ['ci/e2e'] })).status).toBe(409);
+
+    gh.setRef('topic', '1'.repeat(40));
+    const merged = await deploy({ ref: 'topic', required_contexts: [] });
+    expect(merged.status).toBe(202);
+    expect(merged.body.message).toBe('Auto-merged main into topic on deployment.');
+    expect((await deploy({ ref: 'topic', auto_merge: false, required_contexts: [] })).status).toBe(201);
+  });
+
+  it('needs deployments: write to create, and says so', async () => {
+    const result = await deploy({ ref: SHA, required_contexts: [] }, WRITE);
+    expect(result.status).toBe(403);
+    expect(result.body.message).toBe('Resource not accessible by integration');
+    expect(result.headers.get('x-accepted-github-permissions')).toBe('deployments=write');
+    expect(gh.deployments).toHaveLength(0);
+  });
+
+  it('records statuses (log_url → target_url) and validates state and description', async () => {
+    const { body } = await deploy({ ref: SHA, environment: 'staging', required_contexts: [] });
+    const ok = await status(body.id, {
+      state: 'in_progress',
+      log_url: 'https://github.com/acme/notes/actions/runs/1',
+      environment_url: 'https://staging.example.com',
+      description: 'Rolling out',
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({
+      state: 'in_progress',
+      environment: 'staging',
+      target_url: 'https://github.com/acme/notes/actions/runs/1',
+      log_url: 'https://github.com/acme/notes/actions/runs/1',
+      environment_url: 'https://staging.example.com',
+      deployment_url: body.url,
+    });
+    expect((await status(body.id, { state: 'done' })).status).toBe(422);
+    expect((await status(body.id, {})).status).toBe(422);
+    const long = await status(body.id, { state: 'success', description: 'x'.repeat(141) });
+    expect(long.status).toBe(422);
+    expect(JSON.stringify(long.body.errors)).toContain('maximum is 140 characters');
+    expect((await status(999_999, { state: 'success' })).status).toBe(404);
+    const listed = await call(`/repos/acme/notes/deployments/${body.id}/statuses`, { token: DEPLOYER });
+    expect((listed.body as unknown as Array<{ state: string }>).map((s) => s.state)).toEqual(['in_progress']);
+  });
+
+  it('on success marks earlier successful non-production deployments of the environment inactive, never production ones', async () => {
+    const ids: Record<string, unknown[]> = { staging: [], production: [] };
+    for (const environment of ['staging', 'production']) {
+      for (let i = 0; i < 2; i++) {
+        const { body } = await deploy({ ref: SHA, environment, required_contexts: [] });
+        await status(body.id, { state: 'success' });
+        ids[environment]?.push(body.id);
+      }
+    }
+    const state = (id: unknown) => gh.deploymentStatuses(Number(id))[0]?.state;
+    expect(ids.staging?.map(state)).toEqual(['inactive', 'success']);
+    // GitHub leaves a production deployment active: the deploy system has to mark it inactive itself.
+    expect(ids.production?.map(state)).toEqual(['success', 'success']);
+
+    // A failed deployment does not displace the last good one, and auto_inactive: false keeps it too.
+    const failed = await deploy({ ref: SHA, environment: 'staging', required_contexts: [] });
+    await status(failed.body.id, { state: 'failure' });
+    expect(state(ids.staging?.[1])).toBe('success');
+    const kept = await deploy({ ref: SHA, environment: 'staging', required_contexts: [] });
+    await status(kept.body.id, { state: 'success', auto_inactive: false });
+    expect(state(ids.staging?.[1])).toBe('success');
+
+    // Transient environments are left alone.
+    const first = await deploy({
+      ref: SHA,
+      environment: 'pr-1',
+      transient_environment: true,
+      required_contexts: [],
+    });
+    await status(first.body.id, { state: 'success' });
+    const second = await deploy({
+      ref: SHA,
+      environment: 'pr-1',
+      transient_environment: true,
+      required_contexts: [],
+    });
+    await status(second.body.id, { state: 'success' });
+    expect(state(first.body.id)).toBe('success');
+  });
+});

@@ -3,6 +3,7 @@
 // over to actions/lib/ecs (loaded only once the inputs are valid), sets the outputs and writes the summary.
 import { readRegion } from '../../lib/aws.js';
 import { appendSummary, log, mask, setOutputs } from '../../lib/core.js';
+import { type RecordInputs, readRecordInputs, serviceOutcome, startRecord } from '../../lib/deployments.js';
 import {
   readTaskDefinitionTemplate,
   selectContainer,
@@ -16,7 +17,7 @@ import {
   secretLikeReason,
   splitCommand,
 } from '../../lib/ecs/validate.js';
-import { ConfigurationError } from '../../lib/errors.js';
+import { ConfigurationError, messageOf } from '../../lib/errors.js';
 import { type InputReader, parseInputs } from '../../lib/inputs.js';
 import { runAction } from '../../lib/run.js';
 
@@ -41,6 +42,8 @@ export interface DeployEcsInputs {
   region: string;
   /** Things worth a warning annotation (mutable image tag, secrets in environment). */
   warnings: string[];
+  /** The GitHub deployment record, when github-environment is given. */
+  record?: RecordInputs & { environment: string };
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -143,6 +146,8 @@ function readInputs(i: InputReader): DeployEcsInputs {
     i.problem('smoke-url', 'needs wait: true (the smoke test runs once the rollout has finished)');
   }
   const region = readRegion(i);
+  const githubEnvironment = i.optional('github-environment');
+  const record = githubEnvironment ? readRecordInputs(i) : undefined;
   return {
     cluster: cluster ?? '',
     service: service ?? '',
@@ -160,6 +165,7 @@ function readInputs(i: InputReader): DeployEcsInputs {
     expectVersion,
     region,
     warnings,
+    record: record && githubEnvironment ? { ...record, environment: githubEnvironment } : undefined,
   };
 }
 
@@ -188,6 +194,19 @@ export async function run(): Promise<void> {
     for (const warning of inputs.warnings) log.warning(`${ACTION}: ${warning}`);
     const { deployService, DeployServiceError } = await import('../../lib/ecs/deploy.js');
     const { renderDeploySummary } = await import('../../lib/ecs/summary.js');
+    // With github-environment, a GitHub deployment: in_progress now, the rollout's outcome at the end.
+    const url = inputs.smokeUrl ? new URL(inputs.smokeUrl).origin : undefined;
+    const record =
+      inputs.record &&
+      (await startRecord({
+        ...inputs.record,
+        action: ACTION,
+        image: inputs.image,
+        // The family when the task definition file names it; the final status names the revision.
+        taskDefinition: inputs.taskDefinition?.definition.family,
+        strategy: 'ROLLING',
+        signal,
+      }));
     let result: DeployServiceResult;
     try {
       result = await deployService({
@@ -217,9 +236,15 @@ export async function run(): Promise<void> {
       } else {
         setOutputs({ status: 'failed' });
       }
+      await record?.finish(
+        error instanceof DeployServiceError
+          ? serviceOutcome(error.result, url)
+          : { state: 'error', description: messageOf(error) },
+      );
       throw error;
     }
     setResultOutputs(result);
     await appendSummary(renderDeploySummary(result));
+    await record?.finish(serviceOutcome(result, url));
   });
 }

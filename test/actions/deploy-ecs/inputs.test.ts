@@ -218,6 +218,9 @@ describe('deploy-ecs inputs', () => {
       'smoke-url',
       'expect-version',
       'region',
+      'github-environment',
+      'record-deployment',
+      'github-token',
     ]);
     expect(Object.keys(meta.outputs)).toEqual([
       'task-definition-arn',
@@ -230,6 +233,8 @@ describe('deploy-ecs inputs', () => {
     }
     expect(meta.inputs.wait?.default).toBe('true');
     expect(meta.inputs['timeout-minutes']?.default).toBe('20');
+    expect(meta.inputs['record-deployment']?.default).toBe('on');
+    expect(meta.inputs['github-token']?.default).toMatch(/^\$\{\{ github\.token \}\}$/);
     expect(meta.runs).toMatchObject({ using: 'node24', main: 'dist/index.js' });
   });
 });

@@ -1,14 +1,16 @@
 // A local GitHub REST endpoint for action tests: it speaks the shapes of the real API for what the actions
-// use (issues, issue comments, compare, org teams, workflow runs, environments and their protection rules),
-// checks tokens and their permissions the
-// way GitHub checks a GITHUB_TOKEN (401 without or with an unknown token, 403 "Resource not accessible by
-// integration" with X-Accepted-GitHub-Permissions when a permission is missing, 404 for what the token
-// cannot see), paginates with `per_page`/`page` and a `Link` header, and records every request.
+// use (issues, issue comments, compare, org teams, workflow runs, environments and their protection rules,
+// deployments and their statuses — see deployments.ts), checks tokens and their permissions the way GitHub
+// checks a GITHUB_TOKEN (401 without or with an unknown token, 403 "Resource not accessible by integration"
+// with X-Accepted-GitHub-Permissions when a permission is missing, 404 for what the token cannot see),
+// paginates with `per_page`/`page` and a `Link` header, and records every request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Deployment, type DeploymentStatus, DeploymentStore } from './deployments.js';
+import { HttpError, nodeId, timestamp } from './http.js';
 
 export type Level = 'none' | 'read' | 'write';
-export type Permission = 'issues' | 'members' | 'contents' | 'actions' | 'metadata';
+export type Permission = 'issues' | 'members' | 'contents' | 'actions' | 'deployments' | 'metadata';
 export type Permissions = Partial<Record<Permission, Level>>;
 
 export interface TokenSpec {
@@ -152,6 +154,12 @@ export interface LocalGitHub {
   issues: Issue[];
   comments: IssueComment[];
   requests: RecordedRequest[];
+  /** Every deployment, oldest first. */
+  deployments: Deployment[];
+  /** The statuses of deployment `id`, newest first (as GitHub lists them). */
+  deploymentStatuses(id: number): DeploymentStatus[];
+  /** A commit status on `sha` (what create-a-deployment checks unless `required_contexts` is `[]`). */
+  setCommitStatus(sha: string, context: string, state: 'error' | 'failure' | 'pending' | 'success'): void;
   addToken(token: string, spec: Permissions | TokenSpec): void;
   /** A comment by `user` (a person, unless `type: 'Bot'`), as if posted on github.com. */
   addComment(input: { issue: number; user: string; body: string; type?: 'User' | 'Bot' }): IssueComment;
@@ -222,26 +230,6 @@ interface Team {
   members: Map<string, Required<TeamMember>>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** GitHub's timestamps: ISO 8601, whole seconds, `Z`. */
-function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function nodeId(kind: string, id: number): string {
-  return Buffer.from(`${kind}:${id}`).toString('base64').replace(/=+$/, '');
-}
-
 export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promise<LocalGitHub> {
   const repository = options.repository ?? 'acme/notes';
   const serverUrl = (options.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
@@ -260,6 +248,27 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
   let nextId = 1000;
   let nextNumber = 1;
   let url = '';
+
+  const deployments = new DeploymentStore({
+    apiUrl: () => url,
+    repository,
+    defaultBranch: 'main',
+    nextId: () => nextId++,
+    resolve(ref) {
+      const name = ref.replace(/^refs\/heads\//, '');
+      const branchSha = refs.get(name);
+      const index = resolveRef(branchSha ?? ref);
+      const commit = history[index];
+      if (!commit) return undefined;
+      const main = resolveRef(refs.get('main') ?? '');
+      return {
+        sha: commit.sha,
+        branch: branchSha ? name : undefined,
+        behindDefault: branchSha !== undefined && name !== 'main' && index < main,
+      };
+    },
+    paginate: (query, items) => paginate(query, items),
+  });
 
   const state = {
     issues: [] as Issue[],
@@ -628,6 +637,10 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
     token: TokenSpec,
   ): Promise<Reply> {
     const caller = user(token.login ?? 'github-actions[bot]');
+    const deployment = deployments.route(method, rest, query, body, caller, (level, docs) =>
+      requirePermission(token, 'deployments', level, docs),
+    );
+    if (deployment) return deployment;
     if (rest === '/issues' && method === 'GET') {
       requirePermission(token, 'issues', 'read', `${DOCS}/issues/issues#list-repository-issues`);
       const wantState = query.searchParams.get('state') ?? 'open';
@@ -921,6 +934,11 @@ export async function startLocalGitHub(options: LocalGitHubOptions = {}): Promis
     get requests() {
       return state.requests;
     },
+    get deployments() {
+      return deployments.deployments;
+    },
+    deploymentStatuses: (id) => deployments.statusesOf(id),
+    setCommitStatus: (sha, context, commitState) => deployments.setCommitStatus(sha, context, commitState),
     addToken,
     addComment,
     seedIssue(input) {
