@@ -540,7 +540,7 @@ export class ServiceDeploymentModel {
         `The service deployment is ${status}; only an IN_PROGRESS service deployment paused at a lifecycle hook can be continued.`,
       );
     const hook = sd.hooks.find((h) => h.hookId === params.hookId);
-    if (!hook || hook.status !== 'AWAITING_ACTION')
+    if (hook?.status !== 'AWAITING_ACTION')
       throw clientError(
         'InvalidParameterException',
         `Lifecycle hook ${String(params.hookId)} is not awaiting action on this service deployment.`,
