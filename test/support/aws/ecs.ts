@@ -205,6 +205,13 @@ export class EcsEngine implements EcsScenarios {
       scaleUp: (depId, at, runningBy) => this.nativeScaleUp(depId, at, runningBy),
       succeeded: (depId, at, doneAt) => this.nativeSucceeded(depId, at, doneAt),
       rolledBack: (depId, at, doneAt, reason) => this.nativeRolledBack(depId, at, doneAt, reason),
+      planned: (depId, outcome, at, settledAt) => {
+        const dep = this.findDep(depId)?.dep;
+        if (!dep) return;
+        dep.outcome = outcome;
+        dep.terminalAt = at;
+        dep.rollbackDurationMs = settledAt - at;
+      },
     });
   }
 

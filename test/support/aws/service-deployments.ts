@@ -69,7 +69,16 @@ export interface ServiceDeploymentRecord {
   /** Every (stage, traffic) the deployment has shown so far, oldest first. */
   history: Array<{ at: number; stage: Stage; production: number; test: number }>;
   rollbackReason?: string;
-  hooks: Array<{ hookId: string; stage: HookStage; status: string }>;
+  /** Epoch ms of the final status, once reached. */
+  finishedAt?: number;
+  /** `awaitingSince`: epoch ms the hook started awaiting action; `resolvedAt`: when it was acted on. */
+  hooks: Array<{
+    hookId: string;
+    stage: HookStage;
+    status: string;
+    awaitingSince: number;
+    resolvedAt?: number;
+  }>;
 }
 
 type Obj = Record<string, unknown>;
@@ -91,6 +100,8 @@ interface HookRec {
   timeoutAction: 'CONTINUE' | 'ROLLBACK';
   /** The step after the paused one. */
   resume: number;
+  awaitingSince: number;
+  resolvedAt?: number;
 }
 
 interface SdRec {
@@ -128,6 +139,11 @@ export interface NativeHost {
   succeeded(depId: string, at: number, doneAt: number): Promise<void>;
   /** Traffic is back on the source revision at `at` (green stopping), done at `doneAt`. */
   rolledBack(depId: string, at: number, doneAt: number, reason: string): Promise<void>;
+  /**
+   * How the deployment will end, as far as it is decided now (no pause ahead): succeeded at `at`, or failed at
+   * `at` and rolled back by `settledAt`. Lets CloudFormation's wait for the service be planned.
+   */
+  planned(depId: string, outcome: 'complete' | 'fail', at: number, settledAt: number): void;
 }
 
 const DEFAULT_STAGE_MS = 150;
@@ -375,6 +391,13 @@ export class ServiceDeploymentModel {
           else this.stop(sd, fireAt, reason);
         });
         // What follows the alarm is decided when it fires.
+        if ((sd.config.alarms as Obj | undefined)?.rollback === true)
+          this.host.planned(
+            sd.depId,
+            'fail',
+            fireAt,
+            fireAt + (sd.scenario.rollbackMs ?? 2 * sd.scenario.stageMs),
+          );
         return;
       }
       const pause = step.hook ? this.pauseHook(sd, step.hook) : undefined;
@@ -390,6 +413,7 @@ export class ServiceDeploymentModel {
           timeoutAction:
             (pause.timeoutConfiguration as Obj | undefined)?.action === 'CONTINUE' ? 'CONTINUE' : 'ROLLBACK',
           resume: i + 1,
+          awaitingSince: t,
         };
         // Shown from the moment the stage starts.
         this.host.schedule(t, sd.depId, async () => {
@@ -399,6 +423,7 @@ export class ServiceDeploymentModel {
         this.host.schedule(hook.expiresAt, sd.depId, async () => {
           if (hook.status !== 'AWAITING_ACTION' || sd.final !== undefined) return;
           hook.status = 'TIMED_OUT';
+          hook.resolvedAt = hook.expiresAt;
           if (hook.timeoutAction === 'ROLLBACK') {
             this.rollBack(
               sd,
@@ -414,6 +439,7 @@ export class ServiceDeploymentModel {
       t += step.durationMs;
     }
     // Clean-up is the last step: the blue tasks stop when it starts; done when it ends.
+    this.host.planned(sd.depId, 'complete', t, t);
     const cleanUp = sd.segments.at(-1)?.at ?? t;
     this.host.schedule(cleanUp, sd.depId, () => this.host.succeeded(sd.depId, cleanUp, t));
     this.host.schedule(t, sd.depId, async () => {
@@ -549,6 +575,7 @@ export class ServiceDeploymentModel {
     if (action !== 'CONTINUE' && action !== 'ROLLBACK')
       throw clientError('InvalidParameterException', 'action must be CONTINUE or ROLLBACK.');
     sd.updatedAt = now;
+    hook.resolvedAt = now;
     if (action === 'CONTINUE') {
       hook.status = 'SUCCEEDED';
       this.plan(sd, hook.resume, now);
@@ -653,7 +680,14 @@ export class ServiceDeploymentModel {
         lifecycleStage: this.segmentAt(sd, now)?.stage,
         history: sd.segments.filter((s) => s.at <= now),
         rollbackReason: sd.rollbackReason,
-        hooks: sd.hooks.map((h) => ({ hookId: h.hookId, stage: h.stage, status: h.status })),
+        finishedAt: sd.finishedAt !== undefined && sd.finishedAt <= now ? sd.finishedAt : undefined,
+        hooks: sd.hooks.map((h) => ({
+          hookId: h.hookId,
+          stage: h.stage,
+          status: h.status,
+          awaitingSince: h.awaitingSince,
+          resolvedAt: h.resolvedAt,
+        })),
       }));
   }
 
