@@ -82,6 +82,11 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
     healthCheckPath,
     smokePath,
     desiredCount: i.integer('desired-count', { fallback: 2, min: 1, max: 100 }) ?? 2,
+    deploymentStrategy: i.oneOf(
+      'deployment-strategy',
+      ['ROLLING', 'BLUE_GREEN', 'CANARY', 'LINEAR'] as const,
+      'ROLLING',
+    ),
     cpu,
     memory,
     cpuArchitecture: i.oneOf('cpu-architecture', ['X86_64', 'ARM64'] as const, 'X86_64'),

@@ -24,6 +24,8 @@ export interface EnvironmentOptions {
   healthCheckPath: string;
   smokePath: string;
   desiredCount: number;
+  /** The service stack's DeploymentStrategy (default ROLLING). */
+  deploymentStrategy?: 'ROLLING' | 'BLUE_GREEN' | 'CANARY' | 'LINEAR';
   cpu: number;
   memory: number;
   cpuArchitecture: 'X86_64' | 'ARM64';
@@ -92,6 +94,9 @@ export function serviceParameters(o: EnvironmentOptions): Record<string, string>
     CpuArchitecture: o.cpuArchitecture,
     DesiredCount: String(o.desiredCount),
     CertificateArn: o.certificateArn ?? '',
+    DeploymentStrategy: o.deploymentStrategy ?? 'ROLLING',
+    // The root action does not run the test-traffic gate (deploy-ecs's test-url) yet: no PAUSE hook.
+    TestTrafficGate: 'off',
   };
 }
 
