@@ -160,11 +160,7 @@ const CASES: Array<[string, Record<string, string | undefined>, RegExp]> = [
     { ...VALID, 'wait-until': 'deployed', wait: 'false' },
     /^deploy-ecs: wait-until: deployed contradicts wait: false/,
   ],
-  [
-    'test-url not http',
-    { ...VALID, 'test-url': 'ftp://example.com/version' },
-    /^deploy-ecs: test-url: /,
-  ],
+  ['test-url not http', { ...VALID, 'test-url': 'ftp://example.com/version' }, /^deploy-ecs: test-url: /],
   [
     'test-header not a header',
     { ...VALID, 'test-url': 'http://127.0.0.1:9/version', 'test-header': 'just-a-secret-value' },

@@ -841,15 +841,7 @@ export class EcsEngine implements EcsScenarios {
         const previous = svc.lastCompleted;
         if (!previous || !svc.rollbackEnabled || svc.deleted) return;
         this.event(svc, at, `(service ${svc.name}) rolling back to deployment ${previous.id}.`);
-        try {
-          await this.moto.json('ecs', 'UpdateService', {
-            cluster: svc.clusterArn,
-            service: svc.name,
-            taskDefinition: previous.taskDefinition,
-          });
-        } catch (error) {
-          this.diagnostics.push(`rollback of ${svc.name}: ${String(error)}`);
-        }
+        await this.pointMotoAt(svc, previous.taskDefinition);
         const rollback = this.startDeployment(svc, previous.taskDefinition, at, 'rollback', {
           id: previous.id,
           durationMs: dep.rollbackDurationMs ?? DEFAULT_DURATION_MS,
@@ -965,18 +957,23 @@ export class EcsEngine implements EcsScenarios {
     }
     if (stopped.length) this.event(svc, at, stoppedMessage(svc.name, stopped));
     svc.taskDefinition = previous.taskDefinition;
+    await this.pointMotoAt(svc, previous.taskDefinition);
+    this.schedule(doneAt, undefined, async () =>
+      this.event(svc, doneAt, `(service ${svc.name}) has reached a steady state.`),
+    );
+  }
+
+  /** A rollback: moto's service goes back to the task definition the layer returns it to. */
+  private async pointMotoAt(svc: Svc, taskDefinition: string): Promise<void> {
     try {
       await this.moto.json('ecs', 'UpdateService', {
         cluster: svc.clusterArn,
         service: svc.name,
-        taskDefinition: previous.taskDefinition,
+        taskDefinition,
       });
     } catch (error) {
       this.diagnostics.push(`rollback of ${svc.name}: ${String(error)}`);
     }
-    this.schedule(doneAt, undefined, async () =>
-      this.event(svc, doneAt, `(service ${svc.name}) has reached a steady state.`),
-    );
   }
 
   /** desiredCount changed on a deployment that keeps its task definition: start or stop tasks now. */
