@@ -74,6 +74,11 @@ function readInputs(i: InputReader): Omit<EnvironmentOptions, 'signal' | 'templa
     desiredCount: i.integer('desired-count', { fallback: 2, min: 1 }) ?? 2,
     cpu: i.integer('cpu', { fallback: 256 }) ?? 256,
     memory: i.integer('memory', { fallback: 512 }) ?? 512,
+    deploymentStrategy: i.oneOf(
+      'deployment-strategy',
+      ['ROLLING', 'BLUE_GREEN', 'CANARY', 'LINEAR'] as const,
+      'ROLLING',
+    ),
     cpuArchitecture: i.oneOf('cpu-architecture', ['X86_64', 'ARM64'] as const, 'X86_64'),
     egressMode: i.oneOf('egress-mode', ['nat', 'endpoints', 'public'] as const, 'nat'),
     natGateways: i.oneOf('nat-gateways', ['single', 'per-az'] as const, 'single'),
@@ -124,7 +129,7 @@ export function run(): Promise<void> {
         environment: inputs.environment,
         image: inputs.image,
         taskDefinition: `${inputs.environment}-service`, // the family: service.yml names it after the stack
-        strategy: 'ROLLING',
+        strategy: inputs.deploymentStrategy ?? 'ROLLING',
         signal,
       },
       () => deployEnvironment({ ...inputs, signal, templatesDir: TEMPLATES_DIR }),

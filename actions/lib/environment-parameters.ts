@@ -30,6 +30,7 @@ export const PARAMETER_INPUTS: Record<string, string> = {
   DesiredCount: 'desired-count',
   CertificateArn: 'certificate-arn',
   DomainName: 'domain-name',
+  DeploymentStrategy: 'deployment-strategy',
 };
 
 type Options = Omit<EnvironmentOptions, 'signal' | 'templatesDir'>;
@@ -65,6 +66,9 @@ export function serviceParameters(o: Options): Record<string, string> {
     DesiredCount: String(o.desiredCount),
     CertificateArn: o.certificateArn ?? '',
     DomainName: o.domainName ?? '',
+    DeploymentStrategy: o.deploymentStrategy ?? 'ROLLING',
+    // The root action does not run the test-traffic gate (deploy-ecs's test-url) yet: no PAUSE hook.
+    TestTrafficGate: 'off',
   };
 }
 

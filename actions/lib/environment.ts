@@ -33,6 +33,8 @@ export interface EnvironmentOptions {
   healthCheckPath: string;
   smokePath: string;
   desiredCount: number;
+  /** The service stack's DeploymentStrategy (default ROLLING). */
+  deploymentStrategy?: 'ROLLING' | 'BLUE_GREEN' | 'CANARY' | 'LINEAR';
   cpu: number;
   memory: number;
   cpuArchitecture: 'X86_64' | 'ARM64';

@@ -14,6 +14,8 @@ export interface SmokeOptions {
   attemptTimeoutMs?: number;
   /** Progress lines (default: the action log), only when what is seen changes. */
   onProgress?: (line: string) => void;
+  /** Sent with every request (e.g. the header a test listener rule matches); values are never logged. */
+  headers?: Record<string, string>;
 }
 
 export interface SmokeResult {
@@ -93,7 +95,7 @@ export async function smokeTest(options: SmokeOptions): Promise<SmokeResult> {
         // Never so short that a slow but healthy answer counts as none.
         timeoutMs: Math.min(options.attemptTimeoutMs ?? 10_000, Math.max(2000, remaining)),
         signal: options.signal,
-        headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' },
+        headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.5', ...options.headers },
       });
       const ok = response.status >= 200 && response.status < 300;
       const version = options.expectVersion === undefined ? undefined : reportedVersion(response.text);

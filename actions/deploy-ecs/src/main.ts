@@ -9,7 +9,7 @@ import {
   selectContainer,
   type TaskDefinitionInput,
 } from '../../lib/ecs/task-definition.js';
-import type { DeployServiceResult } from '../../lib/ecs/types.js';
+import type { DeployServiceResult, TestGate, WaitUntil } from '../../lib/ecs/types.js';
 import {
   IMAGE_ACCEPTED,
   mutableImageWarning,
@@ -35,6 +35,10 @@ export interface DeployEcsInputs {
   stackParameters: Record<string, string>;
   migrateCommand?: string[];
   wait: boolean;
+  /** BLUE_GREEN, CANARY, LINEAR: how long to wait. */
+  waitUntil: WaitUntil;
+  /** BLUE_GREEN, CANARY, LINEAR: the test-traffic gate (test-url, test-header, smoke-command). */
+  testGate?: TestGate;
   rollback: boolean;
   timeoutMs: number;
   smokeUrl?: string;
@@ -46,6 +50,7 @@ export interface DeployEcsInputs {
   record?: RecordInputs & { environment: string };
 }
 
+const WAIT_UNTIL: WaitUntil[] = ['deployed', 'production-traffic', 'none'];
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CLUSTER = /^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/;
 const SERVICE =
@@ -127,6 +132,36 @@ function readInputs(i: InputReader): DeployEcsInputs {
     else migrateCommand = split;
   }
   const wait = i.boolean('wait', true);
+  const waitUntilInput = i.optional('wait-until');
+  let waitUntil: WaitUntil = wait ? 'deployed' : 'none';
+  if (waitUntilInput !== undefined) {
+    if (!WAIT_UNTIL.includes(waitUntilInput as WaitUntil)) {
+      i.problem('wait-until', `"${waitUntilInput}" is not accepted; give one of ${WAIT_UNTIL.join(', ')}`);
+    } else if (!wait && waitUntilInput !== 'none') {
+      i.problem('wait-until', `${waitUntilInput} contradicts wait: false; leave one of them out`);
+    } else {
+      waitUntil = waitUntilInput as WaitUntil;
+    }
+  }
+  const testUrl = i.url('test-url');
+  const testHeader = i.optional('test-header');
+  let headers: Record<string, string> | undefined;
+  if (testHeader !== undefined) {
+    const match = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+):\s*(\S.*)$/.exec(testHeader.trim());
+    if (!match) {
+      i.problem('test-header', 'is not a header; give Name: value (e.g. X-Test-Traffic: <secret>)');
+    } else {
+      mask(match[2] as string);
+      headers = { [match[1] as string]: (match[2] as string).trim() };
+    }
+    if (i.optional('test-url') === undefined)
+      i.problem('test-header', 'needs test-url: the header is sent with the test requests');
+  }
+  const smokeCommand = i.optional('smoke-command');
+  if (smokeCommand !== undefined && i.optional('test-url') === undefined)
+    i.problem('smoke-command', 'needs test-url: it runs against the new revision through the test listener');
+  if (testUrl !== undefined && waitUntil === 'none')
+    i.problem('test-url', 'needs the action to wait (the gate runs while the deployment is paused)');
   const rollback = i.boolean('rollback', true);
   const timeoutMs = i.duration('timeout-minutes', {
     unit: 'minutes',
@@ -136,10 +171,10 @@ function readInputs(i: InputReader): DeployEcsInputs {
   });
   const smokeUrl = i.url('smoke-url');
   const expectVersion = i.optional('expect-version');
-  if (expectVersion !== undefined && i.optional('smoke-url') === undefined) {
+  if (expectVersion !== undefined && i.optional('smoke-url') === undefined && testUrl === undefined) {
     i.problem(
       'expect-version',
-      'needs smoke-url: the version is looked for in the body the smoke URL answers with',
+      'needs smoke-url or test-url: the version is looked for in the body they answer with',
     );
   }
   if (smokeUrl !== undefined && !wait) {
@@ -159,6 +194,10 @@ function readInputs(i: InputReader): DeployEcsInputs {
     stackParameters,
     migrateCommand,
     wait,
+    waitUntil,
+    testGate: testUrl
+      ? { url: testUrl, headers, expectVersion: i.optional('expect-version'), command: smokeCommand }
+      : undefined,
     rollback,
     timeoutMs,
     smokeUrl,
@@ -222,6 +261,8 @@ export async function run(): Promise<void> {
         stackParameters: inputs.stackParameters,
         migrateCommand: inputs.migrateCommand,
         wait: inputs.wait,
+        waitUntil: inputs.waitUntil,
+        testGate: inputs.testGate,
         rollback: inputs.rollback,
         timeoutMs: inputs.timeoutMs,
         smoke: inputs.smokeUrl ? { url: inputs.smokeUrl, expectVersion: inputs.expectVersion } : undefined,

@@ -23,6 +23,7 @@ import {
   primaryDeployment,
   stackOfService,
 } from './service.js';
+import { followServiceDeployment, type NativeStrategy, nativeStrategyOf } from './service-deployment.js';
 import { describeStoppedTask } from './stopped-tasks.js';
 import { formatFailureDetails } from './summary.js';
 import {
@@ -284,6 +285,13 @@ export async function deployService(given: DeployServiceOptions): Promise<Deploy
   if (!service.taskDefinition) throw new ActionError(`ECS service ${options.service} has no task definition`);
   const current = toRegisterInput(await describeTaskDefinition(options.region, service.taskDefinition));
   const deployment = new Deployment(options, service, current, startedAt);
+  deployment.result.strategy = service.deploymentConfiguration?.strategy ?? 'ROLLING';
+  if (options.testGate && !nativeStrategyOf(service)) {
+    deployment.result.warnings.push(
+      `test-url: service ${options.service} uses the ${deployment.result.strategy} strategy, which has no test listener or pause; the test gate runs only for BLUE_GREEN, CANARY and LINEAR`,
+    );
+    log.warning(`${action}: ${deployment.result.warnings.at(-1)}`);
+  }
   const stack = options.stack ?? stackOfService(service);
   if (stack) {
     log.info(
@@ -338,12 +346,18 @@ async function deployDirectly(d: Deployment): Promise<void> {
   const arn = await d.register(desired, `${options.image} on container ${name}`);
   result.taskDefinitionArn = arn;
   await d.migrate(arn, desired, false);
+  const updatedAt = Date.now();
   const started = await pointServiceAt(d, arn);
   result.deploymentId = started?.id;
   log.info(
-    `Updated ${options.service}: deployment ${started?.id ?? '(id not returned)'} rolls ${shortTaskDefinition(service.taskDefinition)} → ${shortTaskDefinition(arn)}`,
+    `Updated ${options.service}: deployment ${started?.id ?? '(id not returned)'} rolls ${shortTaskDefinition(service.taskDefinition)} → ${shortTaskDefinition(arn)}${result.strategy === 'ROLLING' ? '' : ` (${result.strategy})`}`,
   );
-  if (options.wait === false) {
+  const strategy = nativeStrategyOf(service);
+  if (strategy && options.wait !== false && options.waitUntil !== 'none') {
+    await followNative(d, strategy, updatedAt, started?.id, arn);
+    return;
+  }
+  if (options.wait === false || options.waitUntil === 'none') {
     result.status = 'deployed';
     result.waited = false;
     log.info('wait is false: not waiting for the rollout to finish');
@@ -368,6 +382,84 @@ async function deployDirectly(d: Deployment): Promise<void> {
     watcher,
     verdict,
     ` (aws ecs describe-services --cluster ${options.cluster} --services ${options.service})`,
+  );
+}
+
+/**
+ * BLUE_GREEN, CANARY, LINEAR: ECS shifts the traffic and rolls back itself; follow the service deployment
+ * (running the test gate at its pause) and report how it ended, with the stopped tasks when tasks failed.
+ */
+async function followNative(
+  d: Deployment,
+  strategy: NativeStrategy,
+  since: number,
+  deploymentId: string | undefined,
+  taskDefinitionArn: string,
+): Promise<void> {
+  const { options, result, service } = d;
+  const report = await followServiceDeployment({
+    region: options.region,
+    cluster: options.cluster,
+    service: options.service,
+    strategy,
+    since,
+    waitUntil: options.waitUntil === 'production-traffic' ? 'production-traffic' : 'deployed',
+    deadline: d.deadline,
+    signal: options.signal,
+    gate: options.testGate,
+  });
+  result.serviceDeployment = report;
+  result.rolloutState = report.status;
+  const subject = `The ${strategy} rollout of ${shortTaskDefinition(taskDefinitionArn)} to ${options.service}`;
+  if (report.exitedAt === 'production-traffic' || report.status === 'SUCCESSFUL') {
+    result.status = 'deployed';
+    log.info(
+      `${subject} ${report.status === 'SUCCESSFUL' ? 'succeeded' : 'has all production traffic'} after ${formatDuration(Date.now() - result.startedAt)}`,
+    );
+    return;
+  }
+  // What the failed tasks said, when tasks failed (not the ones ECS stopped to roll back).
+  const watcher = new RolloutWatcher({
+    region: options.region,
+    cluster: options.cluster,
+    service: options.service,
+    baseline: service,
+    previousTaskDefinitionArn: service.taskDefinition ?? '',
+    deploymentId,
+    taskDefinitionArn,
+    containerName: result.containerName,
+    definitions: d.containersOf,
+  });
+  await watcher.check().catch(() => undefined);
+  result.timeline = watcher.timeline;
+  result.events = watcher.events;
+  result.stoppedTasks = (await watcher.diagnose().catch(() => [])).filter(
+    (t) => t.stopCode !== 'ServiceSchedulerInitiated',
+  );
+  const cause = stoppedCause(result.stoppedTasks);
+  if (report.exitedAt === 'timeout') {
+    const stage = report.stages.at(-1)?.stage;
+    return d.fail(
+      'failed',
+      `${subject} did not finish within ${formatDuration(options.timeoutMs)}: the service deployment was ${report.status ?? 'not found'}${stage ? ` at ${stage}` : ''}${cause}`,
+      `The deployment goes on in ECS (it rolls back by itself on its alarms and hook timeouts). Raise timeout-minutes, or look at it with aws ecs describe-service-deployments --service-deployment-arns ${report.arn ?? '<arn>'}.`,
+    );
+  }
+  if (report.status === 'ROLLBACK_SUCCESSFUL') {
+    result.rolledBackTo = service.taskDefinition;
+    const production = Math.max(0, ...report.traffic.map((t) => t.production));
+    return d.fail(
+      'rolled-back',
+      `${subject} failed and ECS rolled the service back to ${shortTaskDefinition(service.taskDefinition)}: ${report.reason}${cause}`,
+      `${production === 0 ? 'The new revision never got production traffic. ' : `The new revision had up to ${production}% of production traffic before the rollback. `}The service runs the previous task definition again; fix the cause above and deploy again.`,
+    );
+  }
+  return d.fail(
+    'failed',
+    `${subject} ended ${report.status ?? 'without a final state'}: ${report.reason ?? 'no reason given'}${cause}`,
+    report.status === 'ROLLBACK_FAILED'
+      ? 'ECS could not roll back: look at the service in the console and fix it by hand before deploying again.'
+      : 'Look at the service deployment in the console, then deploy again.',
   );
 }
 

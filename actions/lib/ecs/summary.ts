@@ -14,7 +14,7 @@ import {
   table,
 } from '../summary.js';
 import { shortTaskDefinition } from './task-definition.js';
-import type { ContainerLogTail, DeployServiceResult, StoppedTask } from './types.js';
+import type { ContainerLogTail, DeployServiceResult, ServiceDeploymentReport, StoppedTask } from './types.js';
 
 const HEADLINES: Record<DeployServiceResult['status'], string> = {
   deployed: '✅ deployed',
@@ -136,6 +136,8 @@ export function renderDeploySummary(r: DeployServiceResult): string {
     }
   }
 
+  if (r.serviceDeployment) out.push(serviceDeploymentSection(r, r.serviceDeployment));
+
   if (r.timeline.length) {
     out.push(heading(4, 'Rollout timeline'));
     out.push(
@@ -214,6 +216,64 @@ export function renderDeploySummary(r: DeployServiceResult): string {
   return out.join('');
 }
 
+/** A native-strategy rollout: its lifecycle stages, the traffic steps, the test gate and how it ended. */
+function serviceDeploymentSection(r: DeployServiceResult, sd: ServiceDeploymentReport): string {
+  const out: string[] = [];
+  out.push(heading(4, `${sd.strategy} service deployment: ${sd.status ?? 'not found'}`));
+  if (sd.arn) out.push(`${code(sd.arn)}\n\n`);
+  if (sd.exitedAt === 'production-traffic')
+    out.push(
+      '> All production traffic was on the new revision and the bake had started when the action returned (wait-until: production-traffic). The service’s alarms can still roll the deployment back during the bake; the final state is in the ECS console.\n\n',
+    );
+  if (sd.reason) out.push(`**Why:** ${escapeMarkdown(sd.reason)}\n\n`);
+  if (sd.stages.length)
+    out.push(
+      table(
+        ['Stage', 'Started', 'Ended', 'Took'],
+        sd.stages.map((s) => [
+          s.stage,
+          since(r, s.startedAt),
+          since(r, s.endedAt),
+          s.endedAt === undefined ? '—' : formatDuration(s.endedAt - s.startedAt),
+        ]),
+      ),
+      '\n',
+    );
+  if (sd.traffic.length)
+    out.push(
+      table(
+        ['Time', 'Production traffic on the new revision', 'Test traffic on the new revision'],
+        sd.traffic.map((t) => [since(r, t.at), `${t.production}%`, `${t.test}%`]),
+      ),
+      '\n',
+    );
+  const gate = sd.gate;
+  if (gate) {
+    out.push(heading(4, `Test gate ${gate.passed ? 'passed' : 'failed'}: ${gate.action}`));
+    const rows: unknown[][] = [
+      [
+        raw(`GET ${code(gate.url)} through the test listener`),
+        gate.smoke.status ?? gate.smoke.error,
+        gate.smoke.expectVersion === undefined
+          ? '—'
+          : `${gate.smoke.expectVersion} (${gate.smoke.versionFound ? 'found' : 'not found'})`,
+        gate.smoke.message,
+      ],
+    ];
+    if (gate.command)
+      rows.push([
+        raw(code(gate.command.command)),
+        `exit ${gate.command.exitCode}`,
+        '—',
+        formatDuration(gate.command.durationMs),
+      ]);
+    out.push(table(['Test', 'Answer', 'Expected version', 'Result'], rows), '\n');
+    if (gate.continueError)
+      out.push(`ContinueServiceDeployment failed: ${escapeMarkdown(gate.continueError)}\n\n`);
+  }
+  return out.join('');
+}
+
 function indent(lines: string[]): string {
   return lines.map((l) => `    ${l}`).join('\n');
 }
@@ -236,6 +296,9 @@ export function formatFailureDetails(r: DeployServiceResult): string {
   }
   if (r.rolledBackTo) parts.push(`The service is back on ${r.rolledBackTo}.`);
   if (r.smoke && !r.smoke.passed) parts.push(`Smoke test: ${r.smoke.message}`);
+  const gate = r.serviceDeployment?.gate;
+  if (gate && !gate.passed)
+    parts.push(`Test gate: ${gate.message}; the deployment was told to ${gate.action}`);
   return parts.join('\n');
 }
 

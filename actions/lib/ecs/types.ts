@@ -70,6 +70,59 @@ export interface MigrationResult {
   logs?: ContainerLogTail;
 }
 
+/**
+ * How long to wait: through bake time and clean-up (`deployed`), until all production traffic is on the
+ * new revision and the bake has started (`production-traffic`), or not at all (`none`).
+ */
+export type WaitUntil = 'deployed' | 'production-traffic' | 'none';
+
+/** The test-traffic gate: what to check through the test listener before production gets traffic. */
+export interface TestGate {
+  /** Polled until 2xx (and containing expectVersion), with `headers`. */
+  url: string;
+  /** Sent with every request: e.g. the secret header the test listener rule matches. */
+  headers?: Record<string, string>;
+  expectVersion?: string;
+  /** The user's own tests, run through a shell after the URL passed; TEST_URL (and TEST_HEADERS) set. */
+  command?: string;
+  timeoutMs?: number;
+}
+
+export interface GateResult {
+  hookId: string;
+  /** As shown (no query string). */
+  url: string;
+  smoke: SmokeResult;
+  command?: { command: string; exitCode: number; durationMs: number };
+  passed: boolean;
+  /** What the action told ECS. */
+  action: 'CONTINUE' | 'ROLLBACK';
+  message: string;
+  durationMs: number;
+  /** ContinueServiceDeployment failed (e.g. the hook had expired). */
+  continueError?: string;
+}
+
+/** A native-strategy rollout as its service deployment reported it. */
+export interface ServiceDeploymentReport {
+  arn?: string;
+  strategy: string;
+  /** The last status seen (SUCCESSFUL, ROLLBACK_SUCCESSFUL, IN_PROGRESS…). */
+  status?: string;
+  statusReason?: string;
+  /** Each lifecycle stage, when it was first and last seen (epoch ms). */
+  stages: Array<{ stage: string; startedAt: number; endedAt?: number }>;
+  /** The new revision's traffic weights, each time they changed. */
+  traffic: Array<{ at: number; production: number; test: number }>;
+  rollbackReason?: string;
+  triggeredAlarms: string[];
+  gate?: GateResult;
+  /** Why the action stopped following: the final state, wait-until production-traffic, or the timeout. */
+  exitedAt?: 'final' | 'production-traffic' | 'timeout';
+  /** Why it did not succeed, in words. */
+  reason?: string;
+}
+
 export interface StackRollout {
   name: string;
   /** deployStack's status, or the final status of a failed update. */
@@ -102,6 +155,10 @@ export interface DeployServiceOptions {
   migrateCommand?: string[];
   /** Wait for the rollout to finish (default true). A stack update always waits. */
   wait?: boolean;
+  /** BLUE_GREEN, CANARY, LINEAR: how long to wait (default `deployed`; `none` is `wait: false`). */
+  waitUntil?: WaitUntil;
+  /** BLUE_GREEN, CANARY, LINEAR: smoke-test the new revision through the test listener at the pause. */
+  testGate?: TestGate;
   /**
    * Direct path: when the rollout fails or times out and ECS does not roll it back (no circuit breaker
    * rollback), put the service back on its previous task definition and wait for that (default true).
@@ -140,6 +197,10 @@ export interface DeployServiceResult {
   finishedAt: number;
   /** Final rollout state seen (COMPLETED, FAILED, IN_PROGRESS…). */
   rolloutState?: string;
+  /** The service's deployment strategy (ROLLING when it sets none). */
+  strategy?: string;
+  /** BLUE_GREEN, CANARY, LINEAR: the service deployment followed. */
+  serviceDeployment?: ServiceDeploymentReport;
   timeline: RolloutSnapshot[];
   events: ServiceEventLine[];
   stoppedTasks: StoppedTask[];

@@ -151,6 +151,37 @@ const CASES: Array<[string, Record<string, string | undefined>, RegExp]> = [
     /^deploy-ecs: smoke-url: needs wait: true/,
   ],
   [
+    'wait-until unknown',
+    { ...VALID, 'wait-until': 'bake-time' },
+    /^deploy-ecs: wait-until: "bake-time" is not accepted; give one of deployed, production-traffic, none/,
+  ],
+  [
+    'wait-until against wait: false',
+    { ...VALID, 'wait-until': 'deployed', wait: 'false' },
+    /^deploy-ecs: wait-until: deployed contradicts wait: false/,
+  ],
+  ['test-url not http', { ...VALID, 'test-url': 'ftp://example.com/version' }, /^deploy-ecs: test-url: /],
+  [
+    'test-header not a header',
+    { ...VALID, 'test-url': 'http://127.0.0.1:9/version', 'test-header': 'just-a-secret-value' },
+    /^deploy-ecs: test-header: is not a header; give Name: value/,
+  ],
+  [
+    'test-header without test-url',
+    { ...VALID, 'test-header': 'X-Test: s3cret' },
+    /^deploy-ecs: test-header: needs test-url/,
+  ],
+  [
+    'smoke-command without test-url',
+    { ...VALID, 'smoke-command': 'npm test' },
+    /^deploy-ecs: smoke-command: needs test-url/,
+  ],
+  [
+    'test-url with wait-until none',
+    { ...VALID, 'test-url': 'http://127.0.0.1:9/version', 'wait-until': 'none' },
+    /^deploy-ecs: test-url: needs the action to wait/,
+  ],
+  [
     'region malformed',
     { ...VALID, region: 'mars-1' },
     /^deploy-ecs: region: "mars-1" is not an AWS region name/,
@@ -213,6 +244,10 @@ describe('deploy-ecs inputs', () => {
       'stack-parameters',
       'migrate-command',
       'wait',
+      'wait-until',
+      'test-url',
+      'test-header',
+      'smoke-command',
       'rollback',
       'timeout-minutes',
       'smoke-url',

@@ -6,6 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { awslogsTarget, writeLogLines } from './logs.js';
 import type { IncomingCall } from './server.js';
+import {
+  deploymentConfigurationProblems,
+  type NativeScenario,
+  nativeStrategy,
+  ServiceDeploymentModel,
+  type ServiceDeploymentRecord,
+} from './service-deployments.js';
 import { isArn, lastSegment, Mutex, randomDigits } from './util.js';
 import { AwsError, epoch, jsonError, jsonResponse, type LayerResponse, type MotoClient } from './wire.js';
 
@@ -34,6 +41,12 @@ export interface RolloutScenario {
   stoppedTasks?: StoppedTaskSpec[];
   /** 'fail': how long the circuit breaker's rollback deployment takes to complete (default 600 ms). */
   rollbackDurationMs?: number;
+  /**
+   * Services whose deploymentConfiguration.strategy is BLUE_GREEN, CANARY or LINEAR: the pace of the
+   * lifecycle stages and what happens on the way (an alarm going to ALARM). `outcome` and `durationMs` do not
+   * apply to them.
+   */
+  native?: NativeScenario;
 }
 
 export interface RunTaskScenario {
@@ -72,6 +85,16 @@ export interface EcsScenarios {
   rollouts(service: string, cluster?: string): RolloutRecord[];
   /** Re-reads every service from moto now (starts rollouts for task definition changes made behind ECS). */
   sync(): Promise<void>;
+  /** The service deployments of a BLUE_GREEN / CANARY / LINEAR service, oldest first, as seen now. */
+  serviceDeployments(service: string, cluster?: string): Promise<ServiceDeploymentRecord[]>;
+  /**
+   * Where the service's production and test listener rules send traffic now (weight per task definition
+   * ARN), while its newest native-strategy deployment runs; undefined when it has none.
+   */
+  traffic(
+    service: string,
+    cluster?: string,
+  ): Promise<{ production: Record<string, number>; test: Record<string, number> } | undefined>;
 }
 
 type Obj = Record<string, unknown>;
@@ -121,6 +144,8 @@ interface Dep {
   /** 'fail': how long the circuit breaker's rollback deployment takes. */
   rollbackDurationMs?: number;
   hiddenAt?: number;
+  /** Why it FAILED, when not the circuit breaker (a native strategy's rollback). */
+  failureReason?: string;
   tasks: TaskRec[];
   launchType: string;
   networkConfiguration?: unknown;
@@ -135,6 +160,8 @@ interface Svc {
   desiredCount: number;
   launchType: string;
   networkConfiguration?: unknown;
+  /** As moto stores it (the strategy, hooks and alarms included). */
+  deploymentConfiguration: Obj;
   /** deploymentCircuitBreaker.enable: without it a failing deployment never ends (ECS keeps retrying). */
   breakerEnabled: boolean;
   /** deploymentCircuitBreaker.enable and .rollback: a FAILED deployment rolls back. */
@@ -167,10 +194,26 @@ export class EcsEngine implements EcsScenarios {
   /** Moto calls the layer made on its own that failed (kept for debugging; never thrown at clients). */
   readonly diagnostics: string[] = [];
 
+  private readonly native: ServiceDeploymentModel;
+
   constructor(
     private readonly moto: MotoClient,
     private readonly region: string,
-  ) {}
+  ) {
+    this.native = new ServiceDeploymentModel(region, {
+      schedule: (at, depId, run) => this.schedule(at, depId, run),
+      scaleUp: (depId, at, runningBy) => this.nativeScaleUp(depId, at, runningBy),
+      succeeded: (depId, at, doneAt) => this.nativeSucceeded(depId, at, doneAt),
+      rolledBack: (depId, at, doneAt, reason) => this.nativeRolledBack(depId, at, doneAt, reason),
+      planned: (depId, outcome, at, settledAt) => {
+        const dep = this.findDep(depId)?.dep;
+        if (!dep) return;
+        dep.outcome = outcome;
+        dep.terminalAt = at;
+        dep.rollbackDurationMs = settledAt - at;
+      },
+    });
+  }
 
   // ------------------------------------------------------------------------------------------ public API
 
@@ -208,6 +251,22 @@ export class EcsEngine implements EcsScenarios {
       }
     }
     return out.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  serviceDeployments(service: string, cluster?: string): Promise<ServiceDeploymentRecord[]> {
+    return this.exclusive(async () => {
+      const now = Date.now();
+      return [...this.services.values()]
+        .filter((svc) => matchesService(svc, service, cluster))
+        .flatMap((svc) => this.native.records(svc.arn, now));
+    });
+  }
+
+  traffic(service: string, cluster?: string) {
+    return this.exclusive(async () => {
+      const svc = [...this.services.values()].find((s) => matchesService(s, service, cluster));
+      return svc ? this.native.traffic(svc.arn, Date.now()) : undefined;
+    });
   }
 
   sync(): Promise<void> {
@@ -307,6 +366,7 @@ export class EcsEngine implements EcsScenarios {
     this.rolloutQueue = [];
     this.runTaskQueue = [];
     this.taskDefinitions.clear();
+    this.native.reset();
     this.diagnostics.length = 0;
   }
 
@@ -317,9 +377,17 @@ export class EcsEngine implements EcsScenarios {
       await this.advance();
       switch (call.action) {
         case 'CreateService':
-          return this.onCreateService(forward);
-        case 'UpdateService':
-          return this.onUpdateService(call, forward);
+        case 'UpdateService': {
+          const problems = deploymentConfigurationProblems(call.params.deploymentConfiguration);
+          if (problems.length) return jsonError('InvalidParameterException', `${problems.join('; ')}.`);
+          return call.action === 'CreateService'
+            ? this.onCreateService(forward)
+            : this.onUpdateService(call, forward);
+        }
+        case 'ListServiceDeployments':
+        case 'DescribeServiceDeployments':
+        case 'ContinueServiceDeployment':
+          return this.onServiceDeployments(call);
         case 'DescribeServices':
           return this.onDescribeServices(forward);
         case 'DeleteService':
@@ -397,6 +465,28 @@ export class EcsEngine implements EcsScenarios {
       services.push(this.render(service, svc, now));
     }
     return jsonResponse({ ...body, services });
+  }
+
+  private async onServiceDeployments(call: IncomingCall): Promise<LayerResponse> {
+    const now = await this.settledNow();
+    try {
+      if (call.action === 'DescribeServiceDeployments')
+        return jsonResponse(this.native.describe(call.params, now));
+      if (call.action === 'ContinueServiceDeployment')
+        return jsonResponse(this.native.continue(call.params, now));
+      const service = String(call.params.service ?? '');
+      const cluster = String(call.params.cluster ?? 'default');
+      const svc = [...this.services.values()].find(
+        (s) =>
+          !s.deleted &&
+          matchesService(s, service.includes('/') ? service : lastSegment(service)) &&
+          (s.clusterName === lastSegment(cluster) || s.clusterArn === cluster),
+      );
+      return jsonResponse(this.native.list(call.params, svc, now));
+    } catch (error) {
+      if (error instanceof AwsError) return jsonError(error.code, error.message, error.status);
+      throw error;
+    }
   }
 
   private async onDeleteService(forward: (body?: Buffer) => Promise<LayerResponse>): Promise<LayerResponse> {
@@ -541,6 +631,7 @@ export class EcsEngine implements EcsScenarios {
       rollbackEnabled:
         deploymentConfiguration.deploymentCircuitBreaker?.enable === true &&
         deploymentConfiguration.deploymentCircuitBreaker.rollback === true,
+      deploymentConfiguration: (service.deploymentConfiguration ?? {}) as Obj,
       createdAt: created ? now : (toMillis(service.createdAt) ?? now),
       deps: [],
       events: [],
@@ -581,6 +672,7 @@ export class EcsEngine implements EcsScenarios {
     const deploymentConfiguration = service.deploymentConfiguration as
       | { deploymentCircuitBreaker?: { enable?: boolean; rollback?: boolean } }
       | undefined;
+    if (deploymentConfiguration) svc.deploymentConfiguration = deploymentConfiguration as Obj;
     const breaker = deploymentConfiguration?.deploymentCircuitBreaker;
     if (breaker) {
       svc.breakerEnabled = breaker.enable === true;
@@ -663,6 +755,25 @@ export class EcsEngine implements EcsScenarios {
     svc.taskDefinition = taskDefinition;
     const n = svc.desiredCount;
 
+    // BLUE_GREEN, CANARY, LINEAR: the service deployment's lifecycle decides (service-deployments.ts).
+    const strategy = kind === 'rollout' ? nativeStrategy(svc.deploymentConfiguration) : undefined;
+    if (strategy && svc.lastCompleted) {
+      dep.outcome = 'complete';
+      dep.terminalAt = undefined;
+      this.native.start({
+        depId: dep.id,
+        serviceArn: svc.arn,
+        serviceName: svc.name,
+        clusterArn: svc.clusterArn,
+        config: svc.deploymentConfiguration,
+        source: { taskDefinition: svc.lastCompleted.taskDefinition, count: n },
+        target: { taskDefinition, count: n },
+        at: start,
+        scenario: scenario?.native,
+      });
+      return dep;
+    }
+
     if (outcome === 'complete') {
       dep.terminalAt = start + duration;
       this.schedule(start + duration * 0.1, dep.id, async () => {
@@ -675,34 +786,10 @@ export class EcsEngine implements EcsScenarios {
         });
         if (tasks.length) this.event(svc, placedAt, startedMessage(svc.name, tasks));
       });
-      this.schedule(start + duration * 0.85, dep.id, async () => {
-        const at = start + duration * 0.85;
-        const stopped: TaskRec[] = [];
-        for (const older of svc.deps) {
-          if (older === dep || older.createdAt > dep.createdAt || older.hiddenAt !== undefined) continue;
-          for (const task of older.tasks) {
-            if (task.stoppingAt !== undefined && task.stoppingAt <= at) continue;
-            const wasRunning = task.runningAt !== undefined && task.runningAt <= at;
-            this.stopTask(
-              task,
-              at,
-              'ServiceSchedulerInitiated',
-              `Scaling activity initiated by (deployment ${dep.id})`,
-            );
-            this.stopTaskSoon(task, at + duration * 0.1);
-            if (wasRunning) stopped.push(task);
-          }
-        }
-        if (stopped.length) this.event(svc, at, stoppedMessage(svc.name, stopped));
-      });
-      this.schedule(start + duration, dep.id, async () => {
-        const at = start + duration;
-        for (const older of svc.deps)
-          if (older !== dep && older.createdAt <= dep.createdAt) older.hiddenAt ??= at;
-        svc.lastCompleted = { id: dep.id, taskDefinition: dep.taskDefinition };
-        this.event(svc, at, `(service ${svc.name}) (deployment ${dep.id}) deployment completed.`);
-        this.event(svc, at, `(service ${svc.name}) has reached a steady state.`);
-      });
+      this.schedule(start + duration * 0.85, dep.id, async () =>
+        this.retireOlder(svc, dep, start + duration * 0.85, duration * 0.1),
+      );
+      this.schedule(start + duration, dep.id, async () => this.completed(svc, dep, start + duration));
     } else if (outcome === 'fail') {
       // Without a circuit breaker, ECS never fails the deployment: it keeps starting tasks that stop.
       dep.terminalAt = svc.breakerEnabled ? start + duration : undefined;
@@ -754,15 +841,7 @@ export class EcsEngine implements EcsScenarios {
         const previous = svc.lastCompleted;
         if (!previous || !svc.rollbackEnabled || svc.deleted) return;
         this.event(svc, at, `(service ${svc.name}) rolling back to deployment ${previous.id}.`);
-        try {
-          await this.moto.json('ecs', 'UpdateService', {
-            cluster: svc.clusterArn,
-            service: svc.name,
-            taskDefinition: previous.taskDefinition,
-          });
-        } catch (error) {
-          this.diagnostics.push(`rollback of ${svc.name}: ${String(error)}`);
-        }
+        await this.pointMotoAt(svc, previous.taskDefinition);
         const rollback = this.startDeployment(svc, previous.taskDefinition, at, 'rollback', {
           id: previous.id,
           durationMs: dep.rollbackDurationMs ?? DEFAULT_DURATION_MS,
@@ -785,6 +864,116 @@ export class EcsEngine implements EcsScenarios {
       });
     }
     return dep;
+  }
+
+  /** The tasks of the deployments before `dep` stop at `at` (their records stop `drainMs` later). */
+  private retireOlder(svc: Svc, dep: Dep, at: number, drainMs: number): void {
+    const stopped: TaskRec[] = [];
+    for (const older of svc.deps) {
+      if (older === dep || older.createdAt > dep.createdAt || older.hiddenAt !== undefined) continue;
+      for (const task of older.tasks) {
+        if (task.stoppingAt !== undefined && task.stoppingAt <= at) continue;
+        const wasRunning = task.runningAt !== undefined && task.runningAt <= at;
+        this.stopTask(
+          task,
+          at,
+          'ServiceSchedulerInitiated',
+          `Scaling activity initiated by (deployment ${dep.id})`,
+        );
+        this.stopTaskSoon(task, at + drainMs);
+        if (wasRunning) stopped.push(task);
+      }
+    }
+    if (stopped.length) this.event(svc, at, stoppedMessage(svc.name, stopped));
+  }
+
+  /** `dep` completed at `at`: the older deployments leave the list, the service is steady. */
+  private completed(svc: Svc, dep: Dep, at: number): void {
+    for (const older of svc.deps)
+      if (older !== dep && older.createdAt <= dep.createdAt) older.hiddenAt ??= at;
+    svc.lastCompleted = { id: dep.id, taskDefinition: dep.taskDefinition };
+    this.event(svc, at, `(service ${svc.name}) (deployment ${dep.id}) deployment completed.`);
+    this.event(svc, at, `(service ${svc.name}) has reached a steady state.`);
+  }
+
+  private findDep(depId: string): { svc: Svc; dep: Dep } | undefined {
+    for (const svc of this.services.values()) {
+      const dep = svc.deps.find((d) => d.id === depId);
+      if (dep) return svc.deleted ? undefined : { svc, dep };
+    }
+    return undefined;
+  }
+
+  /** A native-strategy deployment's SCALE_UP: the green tasks start. */
+  private async nativeScaleUp(depId: string, at: number, runningBy: number): Promise<void> {
+    const found = this.findDep(depId);
+    if (!found) return;
+    const tasks = await this.launchTasks(found.svc, found.dep, found.dep.desiredCount);
+    for (const task of tasks) {
+      task.createdAt = at;
+      task.pendingAt = at + (runningBy - at) * 0.3;
+      task.runningAt = runningBy;
+    }
+    if (tasks.length) this.event(found.svc, at, startedMessage(found.svc.name, tasks));
+  }
+
+  /** A native-strategy deployment's CLEAN_UP started at `at`: blue stops; COMPLETED at `doneAt`. */
+  private async nativeSucceeded(depId: string, at: number, doneAt: number): Promise<void> {
+    const found = this.findDep(depId);
+    if (!found) return;
+    const { svc, dep } = found;
+    dep.terminalAt = doneAt;
+    this.retireOlder(svc, dep, at, Math.max(0, doneAt - at));
+    this.schedule(doneAt, dep.id, async () => this.completed(svc, dep, doneAt));
+  }
+
+  /**
+   * A native-strategy deployment rolls back at `at`: traffic is already back on the source revision (which
+   * kept running), the green tasks stop, the service is on its previous task definition again at `doneAt`.
+   */
+  private async nativeRolledBack(depId: string, at: number, doneAt: number, reason: string): Promise<void> {
+    const found = this.findDep(depId);
+    if (!found) return;
+    const { svc, dep } = found;
+    const previous = svc.lastCompleted;
+    dep.outcome = 'fail';
+    dep.terminalAt = at;
+    dep.hiddenAt = doneAt;
+    dep.failureReason = reason;
+    this.event(svc, at, `(service ${svc.name}) (deployment ${dep.id}) deployment failed: ${reason}.`);
+    if (!previous) return;
+    this.event(svc, at, `(service ${svc.name}) rolling back to deployment ${previous.id}.`);
+    const stopped: TaskRec[] = [];
+    for (const task of dep.tasks) {
+      if (task.stoppingAt !== undefined && task.stoppingAt <= at) continue;
+      this.stopTask(
+        task,
+        at,
+        'ServiceSchedulerInitiated',
+        `Scaling activity initiated by (deployment ${dep.id}) rollback`,
+      );
+      this.stopTaskSoon(task, doneAt);
+      stopped.push(task);
+    }
+    if (stopped.length) this.event(svc, at, stoppedMessage(svc.name, stopped));
+    svc.taskDefinition = previous.taskDefinition;
+    await this.pointMotoAt(svc, previous.taskDefinition);
+    this.schedule(doneAt, undefined, async () =>
+      this.event(svc, doneAt, `(service ${svc.name}) has reached a steady state.`),
+    );
+  }
+
+  /** A rollback: moto's service goes back to the task definition the layer returns it to. */
+  private async pointMotoAt(svc: Svc, taskDefinition: string): Promise<void> {
+    try {
+      await this.moto.json('ecs', 'UpdateService', {
+        cluster: svc.clusterArn,
+        service: svc.name,
+        taskDefinition,
+      });
+    } catch (error) {
+      this.diagnostics.push(`rollback of ${svc.name}: ${String(error)}`);
+    }
   }
 
   /** desiredCount changed on a deployment that keeps its task definition: start or stop tasks now. */
@@ -1172,7 +1361,10 @@ function renderDeployment(dep: Dep, primary: boolean, now: number): Obj {
     updatedAt = dep.terminalAt;
   let reason = `ECS deployment ${dep.id} in progress.`;
   if (state === 'COMPLETED') reason = `ECS deployment ${dep.id} completed.`;
-  else if (state === 'FAILED') reason = 'ECS deployment circuit breaker: tasks failed to start.';
+  else if (state === 'FAILED')
+    reason = dep.failureReason
+      ? `ECS deployment ${dep.id} failed: ${dep.failureReason}.`
+      : 'ECS deployment circuit breaker: tasks failed to start.';
   else if (dep.rollbackTo)
     reason = `ECS deployment circuit breaker: rolling back to deploymentId ${dep.rollbackTo}.`;
   const out: Obj = {

@@ -19,6 +19,11 @@ export interface SeedEcsServiceOptions {
   family?: string;
   /** The deployment circuit breaker: 'rollback' (default), 'fail' (enabled, no rollback) or 'off'. */
   circuitBreaker?: 'rollback' | 'fail' | 'off';
+  /**
+   * More deploymentConfiguration fields (strategy, bakeTimeInMinutes, canaryConfiguration,
+   * linearConfiguration, lifecycleHooks, alarms), as the ECS API spells them.
+   */
+  deploymentConfiguration?: Record<string, unknown>;
 }
 
 export interface SeededService {
@@ -133,6 +138,7 @@ export async function seedEcsService(aws: LocalAws, opts: SeedEcsServiceOptions)
       },
       maximumPercent: 200,
       minimumHealthyPercent: 100,
+      ...opts.deploymentConfiguration,
     },
   });
   await aws.ecs.sync();

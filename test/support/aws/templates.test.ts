@@ -429,6 +429,62 @@ describe('the real templates through the layer', () => {
     expect((await remove('ops-network'))?.StackStatus).toBe('DELETE_COMPLETE');
   });
 
+  it('creates a canary service: alternate target group, production and test rules, alarms and the PAUSE hook wired into ECS', async () => {
+    await apply('canary-network', 'network', { EnvironmentName: 'canary', EgressMode: 'public' });
+    const service = await apply('canary-service', 'service', {
+      EnvironmentName: 'canary',
+      Database: 'off',
+      ImageUri: IMAGE,
+      DeploymentStrategy: 'CANARY',
+      CanaryPercent: '10',
+      CanaryBakeTimeMinutes: '5',
+      BakeTimeMinutes: '15',
+    });
+    expect(service.stack.StackStatus, service.stack.StackStatusReason).toBe('CREATE_COMPLETE');
+    const types = await resources('canary-service');
+    expect(types).toMatchObject({
+      AlternateTargetGroup: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+      ProductionListenerRule: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      TestListenerRule: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      LoadBalancerInfrastructureRole: 'AWS::IAM::Role',
+    });
+    expect(outputs(service.stack).DeploymentStrategy).toBe('CANARY');
+    // moto builds neither AWS::SecretsManager::Secret nor AWS::CloudWatch::Alarm from a template (it skips
+    // them): the secret's output and the alarms are not checked here, only what ECS receives.
+
+    const ecs = new ECSClient({ ...aws.clientConfig, maxAttempts: 2 });
+    const described = await ecs.send(
+      new DescribeServicesCommand({
+        cluster: outputs(service.stack).ClusterName,
+        services: [outputs(service.stack).ServiceName ?? ''],
+      }),
+    );
+    const svc = described.services?.[0];
+    expect(svc?.deploymentConfiguration).toMatchObject({
+      strategy: 'CANARY',
+      bakeTimeInMinutes: 15,
+      canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 },
+      alarms: { enable: true, rollback: true },
+      lifecycleHooks: [
+        {
+          targetType: 'PAUSE',
+          lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+          timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' },
+        },
+      ],
+    });
+    expect(svc?.deploymentConfiguration?.alarms?.alarmNames).toHaveLength(2);
+    expect(svc?.loadBalancers?.[0]?.advancedConfiguration).toMatchObject({
+      alternateTargetGroupArn: expect.stringContaining(':targetgroup/'),
+      productionListenerRule: expect.stringContaining(':listener-rule/'),
+      testListenerRule: expect.stringContaining(':listener-rule/'),
+      roleArn: expect.stringContaining(':role/'),
+    });
+
+    expect((await remove('canary-service'))?.StackStatus).toBe('DELETE_COMPLETE');
+    expect((await remove('canary-network'))?.StackStatus).toBe('DELETE_COMPLETE');
+  });
+
   it('creates an endpoints environment without a database, served over HTTPS with a certificate', async () => {
     const certificate = await seedCertificate(aws, 'notes.example.com');
     const network = await apply('edge-network', 'network', {
