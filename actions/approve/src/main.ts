@@ -1,7 +1,7 @@
 // approve: a manual gate on a GitHub issue. Opens an issue showing what will change, waits for approvers to
 // comment, records the result on the issue, and fails the step unless it was approved.
 import { readRunContext } from '../../lib/context.js';
-import { appendSummary, log, setOutputs } from '../../lib/core.js';
+import { appendSummary, escapeData, log, setOutputs } from '../../lib/core.js';
 import { ActionError, ConfigurationError, messageOf } from '../../lib/errors.js';
 import type { GitHubIssue, RepoClient } from '../../lib/github.js';
 import { formatDuration } from '../../lib/inputs.js';
@@ -51,11 +51,13 @@ async function findChanges(gh: RepoClient, inputs: Inputs, head: string): Promis
       changes.problem = messageOf(error);
     }
     if (!changes.base) {
-      log.info(`No earlier approved deployment to ${inputs.environment} found (label ${inputs.label}).`);
+      log.info(
+        `No earlier approved deployment to ${escapeData(inputs.environment)} found (label ${escapeData(inputs.label)}).`,
+      );
       return changes;
     }
     log.info(
-      `Last approved deployment to ${inputs.environment}: ${changes.base} (issue #${changes.baseIssue?.number}).`,
+      `Last approved deployment to ${escapeData(inputs.environment)}: ${changes.base} (issue #${changes.baseIssue?.number}).`,
     );
   }
   try {
