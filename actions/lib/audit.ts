@@ -3,6 +3,7 @@
 // audit endpoint unreachable or refusing, no lockfile): those are "unavailable", never a passed scan.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { clip, quote, redactLine } from './echo.js';
 import { execShell } from './exec.js';
 
 export const SEVERITIES = ['info', 'low', 'moderate', 'high', 'critical'] as const;
@@ -45,6 +46,11 @@ export interface AuditUnavailable {
   /** npm's error code when it gave one (ENOTFOUND, ENOLOCK, …). */
   code?: string;
   hint: string;
+  /**
+   * The text is not an audit report at all (empty, not JSON, not npm's shape), as opposed to npm's own
+   * report that the audit endpoint could not be reached. A saved audit-report like this fails the step.
+   */
+  unreadable?: boolean;
 }
 
 const UNREACHABLE_HINT =
@@ -71,6 +77,7 @@ export function parseNpmAudit(text: string, exitCode?: number): AuditReport | Au
       kind: 'unavailable',
       reason: `npm audit printed no report${exitCode === undefined ? '' : ` and exited with ${exitCode}`}`,
       hint: UNREACHABLE_HINT,
+      unreadable: true,
     };
   }
   let data: Record<string, unknown>;
@@ -79,7 +86,8 @@ export function parseNpmAudit(text: string, exitCode?: number): AuditReport | Au
   } catch {
     return {
       kind: 'unavailable',
-      reason: `npm audit's output is not JSON: ${firstLine(trimmed)}`,
+      reason: `npm audit's output is not JSON: ${quote(redactLine(firstLine(trimmed)), 120)}`,
+      unreadable: true,
       hint: 'Pass --json to npm audit (the action does); a saved audit-report must be the output of `npm audit --json`.',
     };
   }
@@ -102,6 +110,7 @@ export function parseNpmAudit(text: string, exitCode?: number): AuditReport | Au
     return {
       kind: 'unavailable',
       reason: 'the report is in the npm 6 format, which this action does not read',
+      unreadable: true,
       hint: 'Run the audit with npm 7 or later (Node.js 16+ ships it).',
     };
   }
@@ -116,6 +125,7 @@ export function parseNpmAudit(text: string, exitCode?: number): AuditReport | Au
   return {
     kind: 'unavailable',
     reason: 'the JSON is not an npm audit report (no `vulnerabilities`)',
+    unreadable: true,
     hint: 'audit-report must be the output of `npm audit --json` (npm 7 or later).',
   };
 }
@@ -198,7 +208,7 @@ function toReport(data: Record<string, unknown>): AuditReport {
 
 function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  return line.trim().slice(0, 300);
+  return clip(line.trim(), 300);
 }
 
 export interface NpmAuditRun {

@@ -1,6 +1,7 @@
 // Two kinds of failure end an action: a user's mistake (ConfigurationError: fix the workflow) and a
 // failure of the thing being deployed or of a cloud API (ActionError: what went wrong and what to do).
 // Both are "expected": the runner reports them as one line plus details, never as a stack trace.
+import { serverText } from './echo.js';
 
 /** A mistake in the workflow: a bad input, a missing file, a contradiction between inputs. */
 export class ConfigurationError extends Error {
@@ -102,7 +103,8 @@ export function describeAwsError(operation: string, error: unknown, hint?: strin
   const code = error.name || error.Code || error.code || 'Error';
   const status = error.$metadata?.httpStatusCode;
   const requestId = error.$metadata?.requestId;
-  const message = (error.message || '').replace(/\s+/g, ' ').trim();
+  // AWS's own message, bounded: an endpoint or proxy may echo the whole request back.
+  const message = serverText(error.message || '');
   const known = AWS_HINTS.find(([pattern]) => pattern.test(code));
   const serverSide = error.$fault === 'server' || (status !== undefined && status >= 500);
   const fallback = serverSide
@@ -148,6 +150,6 @@ function networkReason(error: Error & { code?: string }): string {
 
 /** A one-line message for any thrown value. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] || error.name;
-  return String(error);
+  if (error instanceof Error) return serverText(error.message.split('\n')[0] || error.name);
+  return serverText(String(error));
 }

@@ -3,6 +3,7 @@
 // Every call goes through `github()`, which turns Octokit's RequestError into an ActionError that says what
 // to do: which `permissions:` entry to grant on a 403, that the token is wrong on a 401, and so on.
 import { getOctokit } from '@actions/github';
+import { serverText } from './echo.js';
 import { ActionError, isNetworkError, messageOf } from './errors.js';
 import { safeHost } from './http.js';
 import { sleep } from './poll.js';
@@ -45,8 +46,8 @@ function isRequestError(error: unknown): error is Error & RequestErrorLike {
 
 function apiMessage(error: RequestErrorLike): string {
   const data = error.response?.data as { message?: unknown; errors?: unknown } | undefined;
-  if (data && typeof data.message === 'string') return data.message;
-  return error.message.split('\n')[0] ?? '';
+  if (data && typeof data.message === 'string') return serverText(data.message);
+  return serverText(error.message.split('\n')[0] ?? '');
 }
 
 function validationDetails(error: RequestErrorLike): string | undefined {

@@ -1,6 +1,7 @@
 // Inputs are parsed once, into a typed object, before any network call. Every problem is collected so a
 // user fixes all of them in one go; each reads `<action>: <input>: what is wrong and what is accepted`.
 import { readRawInput } from './core.js';
+import { quote, redactLine } from './echo.js';
 import { ConfigurationError } from './errors.js';
 
 export type InputSource = (name: string) => string | undefined;
@@ -41,7 +42,7 @@ export class InputReader {
     if (value === undefined) return fallback;
     if (TRUE.has(value)) return true;
     if (FALSE.has(value)) return false;
-    this.problem(name, `"${value}" is not a boolean; use true or false`);
+    this.problem(name, `${quote(value)} is not a boolean; use true or false`);
     return fallback;
   }
 
@@ -50,7 +51,7 @@ export class InputReader {
     if (value === undefined) return options.fallback;
     const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = options;
     if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      return this.problem(name, `"${value}" is not a whole number from ${min} to ${max}`);
+      return this.problem(name, `${quote(value)} is not a whole number from ${min} to ${max}`);
     }
     return Number(value);
   }
@@ -62,7 +63,7 @@ export class InputReader {
     if (value === undefined) return fallback;
     const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
     if (match === undefined)
-      return this.problem(name, `"${value}" is not one of: ${values.join(', ')}`) ?? fallback;
+      return this.problem(name, `${quote(value)} is not one of: ${values.join(', ')}`) ?? fallback;
     return match;
   }
 
@@ -87,7 +88,10 @@ export class InputReader {
       const eq = line.indexOf('=');
       const key = eq < 0 ? line : line.slice(0, eq).trim();
       if (eq < 0 || !keyPattern.test(key)) {
-        this.problem(name, `"${line}" is not KEY=VALUE (one per line; keys match ${keyPattern.source})`);
+        this.problem(
+          name,
+          `${quote(redactLine(line))} is not KEY=VALUE (one per line; keys match ${keyPattern.source})`,
+        );
         continue;
       }
       if (seen.has(key)) {
@@ -113,7 +117,7 @@ export class InputReader {
     if (ms === undefined || ms < min || ms > max) {
       this.problem(
         name,
-        `"${value}" is not a duration from ${formatDuration(min)} to ${formatDuration(max)} (a number of ${options.unit}, or e.g. 90s, 20m, 1h)`,
+        `${quote(value)} is not a duration from ${formatDuration(min)} to ${formatDuration(max)} (a number of ${options.unit}, or e.g. 90s, 20m, 1h)`,
       );
       return options.fallback;
     }
@@ -132,7 +136,7 @@ export class InputReader {
     }
     return this.problem(
       name,
-      `"${value}" is not a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      `${quote(value)} is not a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     );
   }
 
@@ -140,7 +144,7 @@ export class InputReader {
   matching(name: string, pattern: RegExp, accepted: string, required = false): string | undefined {
     const value = required ? this.required(name, accepted) : this.source(name);
     if (value === undefined || value === '') return undefined;
-    if (!pattern.test(value)) return this.problem(name, `"${value}" is not ${accepted}`);
+    if (!pattern.test(value)) return this.problem(name, `${quote(value)} is not ${accepted}`);
     return value;
   }
 }

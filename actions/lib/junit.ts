@@ -80,6 +80,9 @@ export function parseJUnit(xml: string, path: string): JUnitReport {
     parseAttributeValue: false,
     trimValues: false,
     processEntities: true,
+    // Character references (pytest writes a newline in `message` as &#10;) are decoded too, not only the
+    // five named XML entities; `&amp;#10;` stays the literal text `&#10;`.
+    htmlEntities: true,
     isArray: (name) => ARRAY_TAGS.has(name),
   });
   const doc = parser.parse(xml) as XmlNode;

@@ -159,13 +159,21 @@ function unescapeProperty(value: string): string {
   return unescapeData(value).replace(/%3A/g, ':').replace(/%2C/g, ',');
 }
 
+/**
+ * The workflow commands the runner would execute in `stdout`, parsed as the runner parses them
+ * (actions/runner src/Runner.Common/ActionCommand.cs, TryParseV2 then TryParse, tried in that order by
+ * src/Runner.Worker/ActionCommandManager.cs TryProcessCommand): a line is a command when it starts with
+ * `::` after its leading whitespace is trimmed, or when it holds the legacy `##[name props]data` form
+ * anywhere. An action that prints a hostile value such that either matches has injected a command.
+ */
 export function parseCommands(stdout: string): { annotations: Annotation[]; masked: string[] } {
   const annotations: Annotation[] = [];
   const masked: string[] = [];
   for (const line of stdout.split(/\r?\n/)) {
-    const match = /^::([a-z-]+)( [^:]*)?::(.*)$/.exec(line);
+    const match = /^::([a-z-]+)( [^:]*)?::(.*)$/i.exec(line.trimStart()) ?? legacyCommand(line);
     if (!match) continue;
-    const [, command, props = '', data = ''] = match;
+    const [, rawCommand = '', props = '', data = ''] = match;
+    const command = rawCommand.toLowerCase();
     if (command === 'add-mask') masked.push(unescapeData(data));
     if (command === 'error' || command === 'warning' || command === 'notice') {
       const properties: Record<string, string> = {};
@@ -180,6 +188,22 @@ export function parseCommands(stdout: string): { annotations: Annotation[]; mask
 }
 
 /** Runs `action`'s committed bundle with `options` and returns what the runner would see. */
+const LEGACY_COMMANDS = new Set(['error', 'warning', 'notice', 'add-mask', 'debug', 'group', 'endgroup']);
+
+/** `##[error k=v;k2=v2]data` anywhere in a line (the runner's V1 syntax; properties separated by `;`). */
+function legacyCommand(line: string): [string, string, string, string] | undefined {
+  const start = line.indexOf('##[');
+  if (start < 0) return undefined;
+  const end = line.indexOf(']', start);
+  if (end < 0) return undefined;
+  const info = line.slice(start + 3, end);
+  const space = info.indexOf(' ');
+  const name = space < 0 ? info : info.slice(0, space);
+  if (!LEGACY_COMMANDS.has(name.toLowerCase())) return undefined;
+  const props = space < 0 ? '' : ` ${info.slice(space + 1).replace(/;/g, ',')}`;
+  return [line, name, props, line.slice(end + 1)];
+}
+
 export async function runAction(action: string, options: RunOptions = {}): Promise<ActionRun> {
   const meta = readActionMetadata(action);
   if (meta.runs.using !== 'node24' || !meta.runs.main)

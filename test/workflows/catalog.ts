@@ -183,6 +183,25 @@ export const THIRD_PARTY: Record<string, { inputs: string[]; required?: string[]
     required: ['aws-region'],
     outputs: ['aws-account-id', 'aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'],
   },
+  // https://github.com/actions/create-github-app-token (action.yml); permission-<name> inputs as documented.
+  'actions/create-github-app-token@v2': {
+    inputs: [
+      'app-id',
+      'client-id',
+      'private-key',
+      'owner',
+      'repositories',
+      'skip-token-revoke',
+      'github-api-url',
+      'permission-contents',
+      'permission-issues',
+      'permission-members',
+      'permission-metadata',
+      'permission-pull-requests',
+    ],
+    required: ['private-key'],
+    outputs: ['token', 'installation-id', 'app-slug'],
+  },
 };
 
 /** A container action (`docker://image`) takes only these. */

@@ -2,7 +2,7 @@
 // comment, records the result on the issue, and fails the step unless it was approved. With `gate:
 // environment` it instead checks that GitHub's own gate (required reviewers on the environment) exists.
 import { readRunContext } from '../../lib/context.js';
-import { appendSummary, log, setOutputs } from '../../lib/core.js';
+import { appendSummary, escapeData, log, setOutputs } from '../../lib/core.js';
 import { ActionError, ConfigurationError, messageOf } from '../../lib/errors.js';
 import type { GitHubIssue, RepoClient } from '../../lib/github.js';
 import { formatDuration } from '../../lib/inputs.js';
@@ -53,11 +53,13 @@ async function findChanges(gh: RepoClient, inputs: Inputs, head: string): Promis
       changes.problem = messageOf(error);
     }
     if (!changes.base) {
-      log.info(`No earlier approved deployment to ${inputs.environment} found (label ${inputs.label}).`);
+      log.info(
+        `No earlier approved deployment to ${escapeData(inputs.environment)} found (label ${escapeData(inputs.label)}).`,
+      );
       return changes;
     }
     log.info(
-      `Last approved deployment to ${inputs.environment}: ${changes.base} (issue #${changes.baseIssue?.number}).`,
+      `Last approved deployment to ${escapeData(inputs.environment)}: ${changes.base} (issue #${changes.baseIssue?.number}).`,
     );
   }
   try {

@@ -1,7 +1,7 @@
 // deploy-stack: parse the inputs and check the template locally (no AWS call on a mistake), deploy the stack
 // through the shared CloudFormation library, set the stack's outputs as step outputs, write the summary.
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { readRegion } from '../../lib/aws.js';
 import type { DeployStackResult } from '../../lib/cloudformation/deploy.js';
 import { StackOperationError } from '../../lib/cloudformation/errors.js';
@@ -16,6 +16,7 @@ import {
 import { appendSummary, log, mask, setOutputs } from '../../lib/core.js';
 import { ActionError, ConfigurationError } from '../../lib/errors.js';
 import { type InputReader, parseInputs, splitLines } from '../../lib/inputs.js';
+import { resolveInWorkspace, workspaceRoot } from '../../lib/paths.js';
 import { runAction } from '../../lib/run.js';
 
 const ACTION = 'deploy-stack';
@@ -45,12 +46,10 @@ export interface Inputs {
   region: string;
 }
 
-function workspacePath(path: string): string {
-  return isAbsolute(path) ? path : resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), path);
-}
-
 function readText(i: InputReader, input: string, path: string, what: string): string | undefined {
-  const full = workspacePath(path);
+  const inside = resolveInWorkspace(path);
+  if (inside.problem !== undefined) return i.problem(input, inside.problem);
+  const full = inside.path;
   try {
     if (!statSync(full).isFile()) return i.problem(input, `${path} is not a file; give the path of ${what}`);
     return readFileSync(full, 'utf8');
@@ -155,8 +154,8 @@ function readTemplate(inputs: Inputs): ParsedTemplate {
     return parseTemplate(inputs.templateText, inputs.templatePath);
   } catch (error) {
     if (error instanceof TemplateError) {
-      const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-      const full = workspacePath(error.file);
+      const workspace = workspaceRoot();
+      const full = resolve(workspace, error.file);
       const file = full.startsWith(workspace) ? relative(workspace, full) : error.file;
       log.error(`${error.reason}`, {
         title: 'CloudFormation template',

@@ -1,5 +1,7 @@
 // Stack parameters from a JSON file, in either of the two shapes people keep them in: the CLI's
 // `[{ "ParameterKey": "K", "ParameterValue": "V" }]`, or a plain `{ "K": "V" }` object. No SDK here.
+// Problems never quote the file's content beyond a bounded key (a secret value cannot leak through one).
+import { clip, jsonErrorReason, quote } from '../echo.js';
 
 /**
  * Reads a parameter file's text; `path` is used in messages. Values that are numbers or booleans become
@@ -16,13 +18,14 @@ export function parseParameterFile(
   try {
     data = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { parameters, problems: [`${path} is not valid JSON: ${reason}`] };
+    return { parameters, problems: [`${path} is not valid JSON: ${jsonErrorReason(error)}`] };
   }
   const shapes = 'either [{"ParameterKey": "Name", "ParameterValue": "value"}, …] or {"Name": "value", …}';
   const add = (key: string, value: unknown, where: string) => {
     if (!/^[A-Za-z0-9]+$/.test(key)) {
-      problems.push(`${path}: ${where}: "${key}" is not a parameter name (letters and digits only)`);
+      problems.push(
+        `${path}: ${clip(where, 60)}: ${quote(key, 60)} is not a parameter name (letters and digits only)`,
+      );
       return;
     }
     if (key in parameters) {

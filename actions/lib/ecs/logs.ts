@@ -2,6 +2,7 @@
 // `<awslogs-stream-prefix>/<container-name>/<task-id>` in `awslogs-group`, in `awslogs-region`.
 import { GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
+import { escapeData } from '../echo.js';
 import { aws, messageOf } from '../errors.js';
 import { logsClient } from './clients.js';
 import type { ContainerLogTail } from './types.js';
@@ -70,7 +71,11 @@ export async function tailContainerLogs(
         }),
       ),
     );
-    tail.lines = (response.events ?? []).map((e) => (e.message ?? '').replace(/\r?\n$/, '')).slice(-limit);
+    // What the container wrote is printed in the log: one event is one line, its own line breaks (and `%`)
+    // escaped as the toolkit escapes command data, so no event can start a workflow command of its own.
+    tail.lines = (response.events ?? [])
+      .map((e) => escapeData((e.message ?? '').replace(/\r?\n$/, '')))
+      .slice(-limit);
     if (tail.lines.length === 0) tail.unavailable = 'the log stream is empty';
   } catch (error) {
     const name = ((error as Error).cause as { name?: string } | undefined)?.name;

@@ -6,6 +6,7 @@ import {
   ListTasksCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { escapeData } from '../echo.js';
 import { aws } from '../errors.js';
 import { ecsClient } from './clients.js';
 import { tailContainerLogs, taskIdOf } from './logs.js';
@@ -124,7 +125,8 @@ export function describeStoppedTask(task: StoppedTask): string {
     .filter((c) => c.exitCode !== undefined || c.reason)
     .map(
       (c) =>
-        `${c.name} ${c.exitCode === undefined ? 'did not exit normally' : `exited ${c.exitCode}`}${c.reason ? ` (${c.reason})` : ''}`,
+        `${c.name} ${c.exitCode === undefined ? 'did not exit normally' : `exited ${c.exitCode}`}${c.reason ? ` (${escapeData(c.reason)})` : ''}`,
     );
-  return `Task ${task.taskId} stopped: ${task.stoppedReason ?? 'no reason given'}${task.stopCode ? ` (${task.stopCode})` : ''}${exits.length ? `; ${exits.join(', ')}` : ''}`;
+  // The reasons are ECS's text, which quotes the container's own output (e.g. an essential container's error).
+  return `Task ${task.taskId} stopped: ${escapeData(task.stoppedReason ?? 'no reason given')}${task.stopCode ? ` (${task.stopCode})` : ''}${exits.length ? `; ${exits.join(', ')}` : ''}`;
 }

@@ -2,14 +2,15 @@
 // a template read from a file, and whether a new revision would differ from the current one.
 // Type-only SDK imports: this module loads before the inputs are validated.
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import type {
   ContainerDefinition,
   KeyValuePair,
   RegisterTaskDefinitionCommandInput,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { jsonErrorReason } from '../echo.js';
 import { ConfigurationError } from '../errors.js';
+import { resolveInWorkspace } from '../paths.js';
 
 export type TaskDefinitionInput = RegisterTaskDefinitionCommandInput;
 
@@ -69,7 +70,9 @@ export function readTaskDefinitionTemplate(
   action: string,
   workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
 ): TaskDefinitionInput {
-  const full = isAbsolute(path) ? path : resolve(workspace, path);
+  const inside = resolveInWorkspace(path, { root: workspace });
+  if (inside.problem !== undefined) throw new ConfigurationError(`${action}: ${input}: ${inside.problem}`);
+  const full = inside.path;
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
@@ -84,7 +87,7 @@ export function readTaskDefinitionTemplate(
     parsed = JSON.parse(text);
   } catch (error) {
     throw new ConfigurationError(
-      `${action}: ${input}: ${path} is not valid JSON (${(error as Error).message}); give a task definition as RegisterTaskDefinition takes it`,
+      `${action}: ${input}: ${path} is not valid JSON (${jsonErrorReason(error)}); give a task definition as RegisterTaskDefinition takes it`,
     );
   }
   const body =

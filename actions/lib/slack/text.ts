@@ -5,9 +5,44 @@
 
 const ZWSP = '\u200b';
 
-/** `&`, `<` and `>` as HTML entities: Slack's required escaping. Nothing else is entity-encoded. */
+/**
+ * `&`, `<` and `>` as HTML entities: Slack's required escaping. Nothing else is entity-encoded. Every text
+ * bound for Slack passes here, so this is also where credential-looking text is cut out (stripCredentials).
+ */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+  return stripCredentials(text).replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
+}
+
+const REDACTED = '[redacted]';
+
+/** Credential shapes an error text may carry when a server or proxy echoes a request (most specific first). */
+const CREDENTIALS: Array<[RegExp, string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
+  // Slack webhook URLs are credentials themselves.
+  [/https:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/[^\s<>|"']+/gi, REDACTED],
+  // user:password@ in a URL.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:<>|"']+:[^\s/@<>|"']+@/gi, `$1${REDACTED}@`],
+  // Authorization header values.
+  [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{16,}/g, `$1 ${REDACTED}`],
+  // GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_) and Slack tokens (xoxb-, xoxp-, xapp-, …).
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})\b/g, REDACTED],
+  [/\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]{8,}/g, REDACTED],
+  // AWS access key ids (AKIA… long-term, ASIA… temporary).
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, REDACTED],
+  // KEY=value / "key": "value" where the key names a secret (X-Amz-Security-Token, aws_secret_access_key, password…).
+  [
+    /((?:security[_-]?token|session[_-]?token|secret[_-]?access[_-]?key|secret|password|passwd|api[_-]?key|access[_-]?token|token)["']?\s*[:=]\s*["']?)[^\s"',;&<>]{6,}/gi,
+    `$1${REDACTED}`,
+  ],
+  // A long run of base64: an AWS session token, a signed blob.
+  [/[A-Za-z0-9+/]{100,}={0,2}/g, REDACTED],
+];
+
+/** Text with anything that looks like a credential (tokens, keys, webhook URLs, passwords) replaced by [redacted]. */
+export function stripCredentials(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of CREDENTIALS) out = out.replace(pattern, replacement);
+  return out;
 }
 
 /** `@channel`, `@here`, `@everyone` with a zero-width space after the `@`: shown the same, notify no one. */

@@ -1,13 +1,15 @@
 // test: runs the project's tests with live output, reads its JUnit reports into a job summary and
 // annotations at file and line, audits the dependencies (npm audit), and exits with the command's status.
 import { readFileSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import type { AuditReport, AuditUnavailable, Severity } from '../../lib/audit.js';
-import { appendSummary, log, setOutputs } from '../../lib/core.js';
+import { appendSummary, log, quote, setOutputs } from '../../lib/core.js';
 import { ActionError, ConfigurationError } from '../../lib/errors.js';
 import { execShell } from '../../lib/exec.js';
-import { parseInputs } from '../../lib/inputs.js';
+import { type InputReader, parseInputs } from '../../lib/inputs.js';
+import { isInside, resolveInWorkspace, workspaceRoot } from '../../lib/paths.js';
 import { runAction } from '../../lib/run.js';
+import { code } from '../../lib/summary.js';
 import {
   type AuditOutcome,
   type Failure,
@@ -41,7 +43,7 @@ export function readInputs(): Inputs {
     return {
       command: input.required('command', 'the command that runs the tests, e.g. npm test'),
       workingDirectory: input.optional('working-directory') ?? '.',
-      junit: input.lines('junit'),
+      junit: junitPatterns(input),
       audit,
       auditLevel: input.oneOf('audit-level', AUDIT_LEVELS, 'high'),
       auditReport,
@@ -49,12 +51,32 @@ export function readInputs(): Inputs {
   });
 }
 
+/** Longer than any path a file system accepts (PATH_MAX is 4096 on Linux): not a pattern, a mistake. */
+const MAX_PATTERN_LENGTH = 4096;
+
+function junitPatterns(input: InputReader): string[] {
+  const patterns = input.lines('junit');
+  for (const pattern of patterns) {
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+      input.problem(
+        'junit',
+        `the pattern ${quote(pattern)} is ${pattern.length} characters long; give glob patterns of report files (up to ${MAX_PATTERN_LENGTH} characters each), e.g. reports/junit.xml or **/junit-*.xml`,
+      );
+    }
+  }
+  return patterns;
+}
+
 export async function run(): Promise<void> {
   let commandStatus = 0;
   await runAction(ACTION, async ({ signal }) => {
     const inputs = readInputs();
-    const workspace = resolve(process.env.GITHUB_WORKSPACE ?? process.cwd());
-    const dir = resolve(workspace, inputs.workingDirectory);
+    const workspace = workspaceRoot();
+    const inWorkspace = resolveInWorkspace(inputs.workingDirectory, { root: workspace });
+    if (inWorkspace.problem !== undefined) {
+      throw new ConfigurationError(`${ACTION}: working-directory: ${inWorkspace.problem}`);
+    }
+    const dir = inWorkspace.path;
     if (!isDirectory(dir)) {
       throw new ConfigurationError(
         `${ACTION}: working-directory: "${inputs.workingDirectory}" is not a folder (looked for ${dir}); give a path relative to the workspace`,
@@ -83,7 +105,7 @@ export async function run(): Promise<void> {
     outcome.junit = reports;
     outcome.audit = await audit(inputs, dir, workspace, signal);
 
-    annotate(reports.failures);
+    reports.notAnnotated = annotate(reports.failures);
     setOutputs({
       passed: reports.totals?.passed,
       failed: reports.totals?.failed,
@@ -144,7 +166,13 @@ async function readReports(
     import('../../lib/glob.js'),
     import('../../lib/junit.js'),
   ]);
-  outcome.files = await findFiles(patterns, { cwd: dir });
+  const matched = await findFiles(patterns, { cwd: dir });
+  outcome.files = matched.filter((file) => isInside(workspace, file));
+  if (outcome.files.length < matched.length) {
+    warn(
+      `${matched.length - outcome.files.length} file(s) matching ${patterns.map((p) => code(p)).join(', ')} are outside the workspace (${workspace}) and were not read: reports must be inside the repository checkout.`,
+    );
+  }
   if (outcome.files.length === 0) {
     warn(
       `No JUnit report matched ${patterns.map((p) => `\`${p}\``).join(', ')} in ${display(workspace, dir)}: check the test runner writes one there (vitest --reporter=junit --outputFile=…, jest-junit, pytest --junitxml=…, go-junit-report) — or that it ran at all.`,
@@ -187,7 +215,8 @@ async function readReports(
   return outcome;
 }
 
-function annotate(failures: Failure[]): void {
+/** Annotates the first failures at their file and line; returns how many were left without an annotation. */
+function annotate(failures: Failure[]): number {
   for (const { testCase, location } of failures.slice(0, MAX_FAILURE_ANNOTATIONS)) {
     const title = testTitle(testCase);
     const body = [testCase.message, excerpt(testCase.details, testCase.message)].filter(Boolean).join('\n\n');
@@ -198,11 +227,13 @@ function annotate(failures: Failure[]): void {
       startColumn: location?.column,
     });
   }
-  if (failures.length > MAX_FAILURE_ANNOTATIONS) {
+  const rest = Math.max(failures.length - MAX_FAILURE_ANNOTATIONS, 0);
+  if (rest > 0) {
     log.info(
-      `${failures.length - MAX_FAILURE_ANNOTATIONS} more failed tests are not annotated (GitHub shows 10 error annotations per step): see the job summary.`,
+      `${rest} more failed ${rest === 1 ? 'test is' : 'tests are'} not annotated (GitHub shows at most 10 error annotations per step; the first ${MAX_FAILURE_ANNOTATIONS} are annotated): see the job summary.`,
     );
   }
+  return rest;
 }
 
 /** The failure text minus the message it repeats, at most 30 lines. */
@@ -232,7 +263,14 @@ async function audit(
   let result: AuditReport | AuditUnavailable;
   let source: string;
   if (inputs.auditReport !== undefined) {
-    const path = resolve(dir, inputs.auditReport);
+    const inWorkspace = resolveInWorkspace(inputs.auditReport, { base: dir, root: workspace });
+    if (inWorkspace.problem !== undefined) {
+      // Never read (and never echo a line of) a file outside the checkout.
+      const message = `audit-report: ${inWorkspace.problem}`;
+      log.error(`${ACTION}: ${message}`);
+      return { status: 'failed', level, reason: message, missingReport: `${ACTION}: ${message}` };
+    }
+    const path = inWorkspace.path;
     source = display(workspace, path);
     let text: string;
     try {
@@ -249,6 +287,19 @@ async function audit(
       };
     }
     result = lib.parseNpmAudit(text);
+    if (result.kind === 'unavailable' && result.unreadable) {
+      // A saved report that is not an audit report proves nothing: the step fails rather than pass unchecked.
+      const message = `audit-report: ${source} cannot be read as an npm audit report: ${result.reason}. ${result.hint}`;
+      log.error(`${ACTION}: ${message}`, { title: 'Dependency audit', file: source });
+      return {
+        status: 'failed',
+        level,
+        source,
+        reason: result.reason,
+        hint: result.hint,
+        missingReport: `${ACTION}: audit-report: ${source} cannot be read as an npm audit report (${result.reason})`,
+      };
+    }
   } else {
     if (!lib.isNpmProject(dir)) {
       const reason = `no package.json in ${display(workspace, dir)}, so there is nothing for npm audit to check`;

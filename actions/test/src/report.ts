@@ -17,6 +17,8 @@ export interface ReportsOutcome {
   reports: JUnitReport[];
   totals?: { tests: number; passed: number; failed: number; skipped: number };
   failures: Failure[];
+  /** Failures past the ones annotated (GitHub shows at most 10 error annotations per step). */
+  notAnnotated?: number;
   warnings: string[];
 }
 
@@ -79,7 +81,7 @@ export function renderSummary(outcome: RunOutcome): string {
     parts.push(junit.warnings.map((w) => `> ⚠️ ${escapeMarkdown(w)}`).join('\n>\n'), '\n');
   }
   if (junit.reports.length > 0) parts.push(renderSuites(junit));
-  if (junit.failures.length > 0) parts.push(renderFailures(junit.failures));
+  if (junit.failures.length > 0) parts.push(renderFailures(junit.failures, junit.notAnnotated));
   parts.push(renderAudit(audit));
   return `${parts.join('\n')}\n`;
 }
@@ -101,7 +103,7 @@ function renderSuites(junit: ReportsOutcome): string {
   return `### Suites\n\n${table(['Suite', 'Passed', 'Failed', 'Skipped', 'Time'], rows)}${more}`;
 }
 
-function renderFailures(failures: Failure[]): string {
+function renderFailures(failures: Failure[], notAnnotated?: number): string {
   const context = readRunContext();
   const blob = (file: string, line: number) =>
     context.repository && context.sha
@@ -127,7 +129,11 @@ function renderFailures(failures: Failure[]): string {
   });
   const more =
     failures.length > MAX_FAILURES ? `\n_${failures.length - MAX_FAILURES} more failures not shown._\n` : '';
-  return `### Failures (${failures.length})\n\n${items.join('\n')}${more}`;
+  const annotated = failures.length - (notAnnotated ?? 0);
+  const note = notAnnotated
+    ? `_The first ${annotated} failures are annotated at their file and line; ${notAnnotated} more are not (GitHub shows at most 10 error annotations per step)._\n\n`
+    : '';
+  return `### Failures (${failures.length})\n\n${note}${items.join('\n')}${more}`;
 }
 
 function auditHeadline(audit: AuditOutcome): string {
@@ -139,6 +145,7 @@ function auditHeadline(audit: AuditOutcome): string {
     case 'passed':
       return `✅ passed: no vulnerabilities at or above ${audit.level}${audit.report && audit.report.counts.total > 0 ? ` (${countsText(audit.report)} below it)` : ''}`;
     case 'failed':
+      if (!audit.report) return `❌ failed: ${audit.reason ?? 'no report'}`;
       return `❌ failed: ${audit.atOrAbove} at or above ${audit.level} (${audit.report ? countsText(audit.report) : ''})`;
   }
 }

@@ -1,6 +1,8 @@
 // deploy-stack through its committed bundle against the local AWS endpoint: create, update, no-op,
 // no-execute, flagged replacements, parameters (commas, JSON files), templates over 51,200 bytes via S3,
 // throttling, and the checks that fail before any AWS call.
+
+import { basename } from 'node:path';
 import {
   CloudFormationClient,
   DescribeChangeSetCommand,
@@ -427,7 +429,8 @@ describe('deploy-stack: mistakes caught before any AWS call', () => {
     expect(result.code).toBe(1);
     const annotation = result.annotations.find((a) => a.level === 'error' && a.properties.file);
     expect(annotation?.properties).toMatchObject({ title: 'CloudFormation template', line: '6' });
-    expect(annotation?.properties.file).toBe(template);
+    // Annotations name files relative to the workspace (here the folder the template was written to).
+    expect(annotation?.properties.file).toBe(basename(template));
     expect(annotation?.properties.col).toMatch(/^\d+$/);
     expect(result.errors().some((e) => e.startsWith(`deploy-stack: template: ${template}:6:`))).toBe(true);
     expect(result.outputs.status).toBe('failed');

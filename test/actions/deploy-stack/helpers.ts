@@ -55,6 +55,8 @@ export type Runner = (
 export function runner(aws: () => LocalAws, pollMs: string | undefined = '200'): Runner {
   return (inputs, options = {}) =>
     runAction('deploy-stack', {
+      // The templates and parameter files are written to `scratch`: it is the workspace (files outside it are refused).
+      cwd: scratch,
       ...options,
       inputs,
       env: {

@@ -175,10 +175,35 @@ describe('test: JUnit reports', () => {
         'tests/test_orders.py:13',
         'tests/test_orders.py:27',
       ]);
-      expect(result.annotations.find((a) => a.properties.line === '13')?.message).toContain(
-        'assert 8.0 == 9',
+      // pytest writes the newlines of `message` as &#10;: they are decoded, in the annotation and the summary.
+      const message = result.annotations.find((a) => a.properties.line === '13')?.message;
+      expect(message).toContain('assert 8.0 == 9\n +  where 8.0 = total([(2.5, 2), (1, 3)])');
+      expect(message).not.toContain('&#10;');
+      expect(result.summary).toContain(
+        '> assert 8.0 == 9\n>  \\+  where 8.0 = total\\(\\[\\(2.5, 2\\), \\(1, 3\\)\\]\\)',
       );
+      expect(result.summary).not.toContain('&#10;');
     }
+  });
+
+  it('annotates the first 9 failures at their file and says in the log and summary how many were not', async () => {
+    const cases = Array.from(
+      { length: 13 },
+      (_, i) =>
+        `<testcase classname="suite" name="case ${i + 1}" file="src/t.test.ts" line="${i + 1}"><failure message="boom ${i + 1}">at src/t.test.ts:${i + 1}:3</failure></testcase>`,
+    ).join('');
+    const ws = workspace({
+      'src/t.test.ts': '',
+      'r.xml': `<testsuites><testsuite name="suite">${cases}</testsuite></testsuites>`,
+    });
+    const result = await run(ws, { command: 'exit 1', junit: 'r.xml' });
+    expect(result.code).toBe(1);
+    const failures = result.annotations.filter((a) => a.level === 'error' && a.properties.file);
+    expect(failures.map((a) => a.properties.line)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(result.stdout).toContain('4 more failed tests are not annotated');
+    expect(result.summary).toContain(
+      'The first 9 failures are annotated at their file and line; 4 more are not',
+    );
   });
 
   it('go-junit-report: package-relative file names resolve through the import path', async () => {
