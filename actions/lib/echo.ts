@@ -29,6 +29,18 @@ export function clip(value: string, max = QUOTE_LIMIT): string {
   return `${value.slice(0, cut)}… (${value.length - cut} more characters)`;
 }
 
+/**
+ * At most `max` characters in all, ending with "…" when cut: for fields with a hard limit (a GitHub
+ * deployment status description takes 140 characters).
+ */
+export function truncate(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let cut = max - 1;
+  const unit = value.charCodeAt(cut - 1);
+  if (unit >= 0xd800 && unit <= 0xdbff) cut--;
+  return `${value.slice(0, cut)}…`;
+}
+
 /** A value quoted for a message: clipped to a few hundred characters and escaped for the log, in quotes. */
 export function quote(value: string, max = QUOTE_LIMIT): string {
   return `"${escapeData(clip(value, max))}"`;

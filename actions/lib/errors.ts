@@ -150,6 +150,9 @@ function networkReason(error: Error & { code?: string }): string {
 
 /** A one-line message for any thrown value. */
 export function messageOf(error: unknown): string {
+  // The action's own messages are composed of parts already bounded (quoted values, server text, log
+  // lines): a longer bound, so a rollout's cause and its rollback both reach the error output.
+  if (error instanceof ActionError) return serverText(error.message.split('\n')[0] || error.name, 2000);
   if (error instanceof Error) return serverText(error.message.split('\n')[0] || error.name);
   return serverText(String(error));
 }

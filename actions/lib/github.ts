@@ -3,7 +3,7 @@
 // Every call goes through `github()`, which turns Octokit's RequestError into an ActionError that says what
 // to do: which `permissions:` entry to grant on a 403, that the token is wrong on a 401, and so on.
 import { getOctokit } from '@actions/github';
-import { serverText } from './echo.js';
+import { serverText, truncate } from './echo.js';
 import { ActionError, isNetworkError, messageOf } from './errors.js';
 import { safeHost } from './http.js';
 import { sleep } from './poll.js';
@@ -393,11 +393,6 @@ function toDeployment(raw: {
   };
 }
 
-/** `text` cut to `max` characters, with an ellipsis when cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 export interface RepoClientOptions {
   token: string;
   /** GITHUB_API_URL. */
@@ -653,7 +648,7 @@ export class RepoClient {
           deployment_id: id,
           state: input.state,
           // GitHub refuses descriptions over 140 characters.
-          description: input.description === undefined ? undefined : clip(input.description, 140),
+          description: input.description === undefined ? undefined : truncate(input.description, 140),
           environment_url: input.environmentUrl,
           log_url: input.logUrl,
         }),

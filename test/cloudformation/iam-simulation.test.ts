@@ -40,6 +40,8 @@ const stack = (env: string, layer: string) =>
   arn('cloudformation', `stack/${env}-${layer}/0a1b2c3d-aaaa-bbbb-cccc-000000000000`);
 const taskRole = (env: string) => iamArn(`role/${env}-service-TaskRole-AbCdEf123456`);
 const executionTaskRole = (env: string) => iamArn(`role/${env}-service-TaskExecutionRole-AbCdEf123456`);
+const infrastructureRole = (env: string) =>
+  iamArn(`role/${env}-service-LoadBalancerInfrastructureRole-AbCdEf123456`);
 const flowLogsRole = (env: string) => iamArn(`role/${env}-network-FlowLogsRole-AbCdEf123456`);
 const repository = arn('ecr', `repository/${ECR_REPOSITORY}`);
 const stackTag = (name: string) => ({ 'aws:ResourceTag/aws:cloudformation:stack-name': name });
@@ -132,6 +134,21 @@ const CALLS: Record<string, CallCase> = {
   'ecs:DescribeTasks': {
     requests: (env) => [
       { action: 'ecs:DescribeTasks', resource: arn('ecs', `task/${env}-service/0123456789abcdef`) },
+    ],
+  },
+  // The test-traffic gate's step reads the header value the service stack generated.
+  'secretsmanager:GetSecretValue': {
+    requests: (env) => [
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: arn('secretsmanager', `secret:${env}-service/test-traffic-header-AbCdEf`),
+      },
+    ],
+  },
+  // deploy-ecs stops its own migration task when the job is cancelled.
+  'ecs:StopTask': {
+    requests: (env) => [
+      { action: 'ecs:StopTask', resource: arn('ecs', `task/${env}-service/0123456789abcdef`) },
     ],
   },
   'ecs:RegisterTaskDefinition': {
@@ -227,6 +244,11 @@ const DENIED_CALLS: Request[] = [
   { action: 'ecr:CreateRepository', resource: repository },
   { action: 'ecr:PutLifecyclePolicy', resource: repository },
   { action: 's3:PutObject', resource: 'arn:aws:s3:::templates-bucket/stack.yml' },
+  // The gate may read its header value, never the database's password.
+  {
+    action: 'secretsmanager:GetSecretValue',
+    resource: arn('secretsmanager', 'secret:rds!db-0a1b2c3d-AbCdEf'),
+  },
 ];
 
 /** `request` with every staging name replaced by the production one. */
@@ -573,6 +595,12 @@ const RESOURCE_TYPES: Record<string, TypeCase> = {
         action: 'ecs:UpdateService',
         resource: arn('ecs', `service/${env}-service/${env}-service-Service-AbC123`),
       },
+      // The load-balancer infrastructure role of the traffic-shifting strategies, passed to ECS.
+      {
+        action: 'iam:PassRole',
+        resource: infrastructureRole(env),
+        context: { 'iam:PassedToService': 'ecs.amazonaws.com' },
+      },
     ],
   },
   'AWS::ElasticLoadBalancingV2::LoadBalancer': {
@@ -619,7 +647,7 @@ const RESOURCE_TYPES: Record<string, TypeCase> = {
   },
   'AWS::IAM::Role': {
     requests: (env) =>
-      [taskRole(env), executionTaskRole(env), flowLogsRole(env)].flatMap((role) => [
+      [taskRole(env), executionTaskRole(env), flowLogsRole(env), infrastructureRole(env)].flatMap((role) => [
         {
           action: 'iam:CreateRole',
           resource: role,
@@ -656,6 +684,53 @@ const RESOURCE_TYPES: Record<string, TypeCase> = {
           `alarm:TargetTracking-service/${env}-service/${env}-service-Service-AbC123-AlarmHigh-0a1b`,
         ),
       },
+    ],
+  },
+  // The rollback alarms of the traffic-shifting strategies: CloudFormation names them after the stack.
+  'AWS::CloudWatch::Alarm': {
+    requests: (env) =>
+      ['PutMetricAlarm', 'DescribeAlarms', 'TagResource', 'DeleteAlarms'].map((name) => ({
+        action: `cloudwatch:${name}`,
+        resource: arn('cloudwatch', `alarm:${env}-service-Target5xxAlarm-AbC123DeF456`),
+      })),
+  },
+  // The production and test rules of the traffic-shifting strategies, on the service's listener.
+  'AWS::ElasticLoadBalancingV2::ListenerRule': {
+    requests: () => [
+      {
+        action: 'elasticloadbalancing:CreateRule',
+        resource: arn(
+          'elasticloadbalancing',
+          'listener/app/stagi-LoadB-AbC123/0123456789abcdef/fedcba9876543210',
+        ),
+      },
+      ...['ModifyRule', 'DeleteRule'].map((name) => ({
+        action: `elasticloadbalancing:${name}`,
+        resource: arn(
+          'elasticloadbalancing',
+          'listener-rule/app/stagi-LoadB-AbC123/0123456789abcdef/fedcba9876543210/0a1b2c3d4e5f6a7b',
+        ),
+      })),
+    ],
+    accountOnly: 'listener rules carry no CloudFormation tags and their ARNs a generated load balancer name',
+  },
+  // The test-traffic header's value: generated (GetRandomPassword, which takes only "*"), stored, and read
+  // back by CloudFormation to resolve the test rule's {{resolve:secretsmanager:…}} reference.
+  'AWS::SecretsManager::Secret': {
+    requests: (env) => [
+      { action: 'secretsmanager:GetRandomPassword', resource: '*' },
+      ...[
+        'CreateSecret',
+        'TagResource',
+        'DescribeSecret',
+        'UpdateSecret',
+        'PutSecretValue',
+        'GetSecretValue',
+        'DeleteSecret',
+      ].map((name) => ({
+        action: `secretsmanager:${name}`,
+        resource: arn('secretsmanager', `secret:${env}-service/test-traffic-header-AbCdEf`),
+      })),
     ],
   },
   'AWS::CloudFormation::WaitConditionHandle': {

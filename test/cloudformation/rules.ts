@@ -655,6 +655,8 @@ export const STAR_ONLY_ACTIONS: Record<string, string> = {
   'elasticloadbalancing:DescribeTargetGroupAttributes':
     'Describe* of load balancing has no resource-level permission',
   'elasticloadbalancing:DescribeTargetGroups': 'Describe* of load balancing has no resource-level permission',
+  'secretsmanager:GetRandomPassword':
+    'no resource type (GenerateSecretString of the test-traffic secret); it reads and writes nothing',
   'ec2:DescribeAccountAttributes': 'EC2 Describe* has no resource-level permission',
   'ec2:DescribeAddresses': 'EC2 Describe* has no resource-level permission',
   'ec2:DescribeAddressesAttribute': 'EC2 Describe* has no resource-level permission',
