@@ -128,6 +128,7 @@ export function createApp({
     orm: db.orm,
     latestMigration: latestMigration(migrationsDir),
     isDraining,
+    isMigrated: () => life.migrated !== false,
     logger,
     version: { version: config.appVersion, commit: config.gitSha, startedAt: life.startedAt.toISOString() },
   });

@@ -268,6 +268,20 @@ describe.each(DATABASES)('notes API on $name', (engine) => {
       }
     });
 
+    it('stays not ready until the start-up migrations have finished, as the API does', async () => {
+      // The database already holds every migration (its commit lands before the server lets the API
+      // through): readiness must not report ready while /v1 still answers 503.
+      ctx.lifecycle.migrated = false;
+      try {
+        const ready = expectProblem(await call(ctx.app, 'GET', '/readyz'), 503);
+        expect(ready.detail).toMatch(/start-up migrations/);
+        expectProblem(await call(ctx.app, 'GET', '/v1/notes'), 503);
+      } finally {
+        delete ctx.lifecycle.migrated;
+      }
+      expect((await call(ctx.app, 'GET', '/readyz')).status).toBe(200);
+    });
+
     it('generates the OpenAPI document from the validating schemas, and a docs page', async () => {
       const doc = (await call(ctx.app, 'GET', '/openapi.json')).body;
       expect(doc.openapi).toMatch(/^3\.1/);

@@ -15,6 +15,12 @@ export interface SystemOptions {
   /** `when` of the newest committed migration; readiness requires the database to have applied it. */
   latestMigration: number;
   isDraining: () => boolean;
+  /**
+   * False until the server's own start-up migrations have finished. Readiness follows it as well as the
+   * database: the migration's commit lands before the server lets the API through, and in between a
+   * ready task would answer 503.
+   */
+  isMigrated: () => boolean;
   logger: Logger;
   version: { version: string; commit: string; startedAt: string };
 }
@@ -71,6 +77,7 @@ export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, options: SystemOp
     if (applied < options.latestMigration) {
       throw new ProblemError('not-ready', 'database migrations are not applied; run `npm run migrate`');
     }
+    if (!options.isMigrated()) throw new ProblemError('not-ready', 'the start-up migrations are finishing');
     return c.json({ status: 'ready' }, 200);
   });
 
