@@ -6,7 +6,7 @@
 // operation reached its terminal state. Templates reach moto compiled for their parameter values (see
 // compile.ts); GetTemplate answers the template as sent. Deletions AWS refuses (an export in use, a protected
 // DB instance) fail here too; a test may route a stack's load balancers to a local server.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { compileTemplate } from './compile.js';
 import type { EcsEngine } from './ecs.js';
 import type { IncomingCall } from './server.js';
@@ -132,6 +132,13 @@ interface Op {
   /** ECS services whose deployment this operation waited for. */
   services: string[];
   previousOutputs?: unknown;
+  /** The planned duration (before any wait for an ECS deployment). */
+  durationMs: number;
+  /**
+   * Waiting for an ECS service deployment whose end is not decided yet (paused at a lifecycle hook until
+   * ContinueServiceDeployment or the hook's timeout): re-planned once ECS decides (tick()).
+   */
+  awaiting?: Coupling;
 }
 
 /** A stack's template as the user sent it, and the compiled copy moto got (see compile.ts). */
@@ -148,6 +155,9 @@ interface Coupling {
   /** settledAt: when the service is steady again (the circuit breaker's rollback completed). */
   fail?: { logicalId: string; reason: string; settledAt: number };
   services: string[];
+  /** What was coupled, to look again once an undecided deployment ends. */
+  resources: Array<{ logicalId: string; type: string; physicalId: string }>;
+  since: number;
 }
 
 interface KnownChangeSet {
@@ -234,6 +244,11 @@ export class CloudFormationEngine implements CfnScenarios {
    * breaker) is undone in moto, as CloudFormation's rollback would, without moving the service again.
    */
   async tick(): Promise<void> {
+    const waiting = this.allOps().filter((op) => op.awaiting);
+    if (waiting.length > 0) {
+      await this.ecs.tick(); // what ECS decided by now (a continued or rolled-back deployment)
+      for (const op of waiting) this.replanIfDecided(op);
+    }
     const now = Date.now();
     for (const op of this.allOps()) {
       if (op.revertAt === undefined || op.revertAt > now || op.reverted || !op.revert) continue;
@@ -252,7 +267,14 @@ export class CloudFormationEngine implements CfnScenarios {
     since: number,
   ): Promise<Coupling> {
     await this.ecs.sync();
-    const coupling: Coupling = { waits: new Map(), services: [] };
+    return this.coupling(resources, since);
+  }
+
+  private coupling(
+    resources: Array<{ logicalId: string; type: string; physicalId: string }>,
+    since: number,
+  ): Coupling {
+    const coupling: Coupling = { waits: new Map(), services: [], resources, since };
     for (const r of resources) {
       if (r.type !== 'AWS::ECS::Service') continue;
       const deployment = this.ecs.deploymentsSince(r.physicalId, since).at(-1);
@@ -260,14 +282,40 @@ export class CloudFormationEngine implements CfnScenarios {
       coupling.services.push(r.physicalId);
       coupling.waits.set(r.logicalId, deployment.terminalAt);
       if (deployment.outcome === 'fail' && !coupling.fail) {
+        // A native strategy's rollback (alarm, hook, ContinueServiceDeployment ROLLBACK) fails the resource
+        // as the circuit breaker's does; ECS's own reason is in the service deployment.
+        const operation = deployment.native
+          ? `ECS service deployment was rolled back${deployment.reason ? `: ${deployment.reason}` : ''}`
+          : 'ECS Deployment Circuit Breaker was triggered';
         coupling.fail = {
           logicalId: r.logicalId,
-          reason: `Resource handler returned message: "Error occurred during operation 'ECS Deployment Circuit Breaker was triggered'." (RequestToken: ${randomUUID()}, HandlerErrorCode: GeneralServiceException)`,
+          reason: `Resource handler returned message: "Error occurred during operation '${operation}'." (RequestToken: ${randomUUID()}, HandlerErrorCode: GeneralServiceException)`,
           settledAt: deployment.settledAt,
         };
       }
     }
     return coupling;
+  }
+
+  /**
+   * An operation waiting for a paused service deployment: once ECS has decided how it ends (continued to
+   * the end, or rolled back), plan the rest of the operation from that. What was already planned stays:
+   * the plan is deterministic, so the events up to the decision are the same and only later ones are added.
+   */
+  private replanIfDecided(op: Op): void {
+    const before = op.awaiting;
+    if (!before) return;
+    const now = coupledNow(this.coupling(before.resources, before.since));
+    if (!now) return;
+    op.awaiting = undefined;
+    const seen = new Set(op.events.map(eventKey));
+    const kept = op.events;
+    op.events = [];
+    op.fail = now.fail;
+    op.failedAt = undefined;
+    this.planCreateOrUpdate(op, op.steps, op.startedAt, op.durationMs, now.fail, now.waits);
+    op.events = [...kept, ...op.events.filter((e) => !seen.has(eventKey(e)))];
+    if (op.forwarded && now.fail && op.failedAt !== undefined) op.revertAt = op.failedAt;
   }
 
   reset(): void {
@@ -1079,6 +1127,7 @@ export class CloudFormationEngine implements CfnScenarios {
       op.events.filter((e) => e.at <= now && e.ResourceType !== STACK_TYPE).map((e) => e.LogicalResourceId),
     );
     op.events = op.events.filter((e) => e.at <= now);
+    op.awaiting = undefined; // no longer waits for its ECS deployment
     op.rollbackOperationId = randomUUID();
     const duration = DEFAULT_DURATION_MS * 2;
     const rollback = op.steps.filter((s) => started.has(s.logicalId));
@@ -1231,6 +1280,7 @@ export class CloudFormationEngine implements CfnScenarios {
       forwarded,
       steps,
       services: coupling?.services ?? [],
+      durationMs: duration,
     };
     const list = this.ops.get(stackId) ?? [];
     list.push(op);
@@ -1248,6 +1298,8 @@ export class CloudFormationEngine implements CfnScenarios {
     if (type === 'DELETE_STACK') this.planDelete(op, steps, start, duration, fail);
     else this.planCreateOrUpdate(op, steps, start, duration, fail, coupling?.waits);
     if (forwarded && coupling?.fail && op.failedAt !== undefined) op.revertAt = op.failedAt;
+    if (forwarded && coupling && !coupling.fail && [...coupling.waits.values()].some((w) => w === Infinity))
+      op.awaiting = coupling;
     return op;
   }
 
@@ -1698,7 +1750,84 @@ export class CloudFormationEngine implements CfnScenarios {
       parameters,
       availabilityZones: await this.zones(),
     });
-    return { original, compiled: compiled.body, imports: compiled.imports };
+    const body = await this.materializeSecrets(stackName, compiled.body, parameters);
+    return { original, compiled: body, imports: compiled.imports };
+  }
+
+  /**
+   * moto builds no AWS::SecretsManager::Secret from a template (it skips the resource, drops the outputs
+   * that Ref it and leaves `{{resolve:secretsmanager:…}}` unresolved). The layer plays CloudFormation's
+   * part: it creates each secret in moto's Secrets Manager (GenerateSecretString: a random value; an
+   * existing secret of that name is kept, as an update keeps it), puts its ARN where the template Refs it
+   * and resolves the dynamic references to its value, as CloudFormation does before the resource handlers
+   * run. (CloudFormation creates the secret when the change set runs; the layer does it when the template
+   * is first compiled for a change set, a difference no caller can see.)
+   */
+  private async materializeSecrets(
+    stackName: string,
+    body: string,
+    parameters: Record<string, string>,
+  ): Promise<string> {
+    const template = JSON.parse(body) as { Resources?: Record<string, Obj> };
+    const resources = template.Resources ?? {};
+    const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
+    if (secrets.length === 0) return body;
+    const known: Array<{ id: string; name: string; arn: string; value: string }> = [];
+    for (const [id, resource] of secrets) {
+      const props = (resource.Properties ?? {}) as Obj;
+      const name = exportName(props.Name, stackName, parameters) ?? `${id}-${randomUUID().slice(0, 12)}`;
+      known.push({ id, name, ...(await this.ensureSecret(name, props)) });
+      delete resources[id];
+    }
+    const walk = (node: unknown, inSub: boolean): unknown => {
+      if (typeof node === 'string') {
+        let text = node;
+        if (inSub) for (const k of known) text = text.split(`\${${k.id}}`).join(k.arn);
+        return text.replace(
+          /\{\{resolve:secretsmanager:(.+?):SecretString\}\}/g,
+          (whole, ref: string) => known.find((k) => k.arn === ref || k.name === ref)?.value ?? whole,
+        );
+      }
+      if (Array.isArray(node)) return node.map((n) => walk(n, inSub));
+      if (node && typeof node === 'object') {
+        const obj = node as Obj;
+        const keys = Object.keys(obj);
+        if (keys.length === 1 && keys[0] === 'Ref') {
+          const hit = known.find((k) => k.id === obj.Ref);
+          if (hit) return hit.arn;
+        }
+        if (Array.isArray(obj.DependsOn))
+          obj.DependsOn = obj.DependsOn.filter((d) => !known.some((k) => k.id === d));
+        else if (known.some((k) => k.id === obj.DependsOn)) delete obj.DependsOn;
+        return Object.fromEntries(
+          Object.entries(obj).map(([key, value]) => [key, walk(value, inSub || key === 'Fn::Sub')]),
+        );
+      }
+      return node;
+    };
+    return JSON.stringify(walk(template, false));
+  }
+
+  /** The secret `name` in moto's Secrets Manager, created with a generated value when missing. */
+  private async ensureSecret(name: string, props: Obj): Promise<{ arn: string; value: string }> {
+    try {
+      const found = await this.moto.json<{ ARN: string; SecretString?: string }>(
+        'secretsmanager',
+        'GetSecretValue',
+        { SecretId: name },
+      );
+      return { arn: found.ARN, value: found.SecretString ?? '' };
+    } catch (error) {
+      if ((error as AwsError).code !== 'ResourceNotFoundException') throw error;
+    }
+    const generate = (props.GenerateSecretString ?? {}) as Obj;
+    const value = typeof props.SecretString === 'string' ? props.SecretString : generatedSecret(generate);
+    const created = await this.moto.json<{ ARN: string }>('secretsmanager', 'CreateSecret', {
+      Name: name,
+      ...(typeof props.Description === 'string' ? { Description: props.Description } : {}),
+      SecretString: value,
+    });
+    return { arn: created.ARN, value };
   }
 
   /** What Fn::GetAZs answers: the region's zones as EC2 lists them. */
@@ -1842,6 +1971,24 @@ function encodeForm(form: Record<string, string>): Buffer {
 function parametersOf(stack: Obj): Record<string, string> {
   const list = (Array.isArray(stack.Parameters) ? stack.Parameters : []) as Obj[];
   return Object.fromEntries(list.map((p) => [String(p.ParameterKey), String(p.ParameterValue ?? '')]));
+}
+
+/** A coupling whose deployments have all been decided (an end time, or a failure), else undefined. */
+function coupledNow(c: Coupling): Coupling | undefined {
+  if (c.fail) return c;
+  return [...c.waits.values()].every(Number.isFinite) ? c : undefined;
+}
+
+/** A GenerateSecretString value: PasswordLength (32) characters, without punctuation when excluded. */
+function generatedSecret(options: Obj): string {
+  const length = typeof options.PasswordLength === 'number' ? options.PasswordLength : 32;
+  let alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  if (options.ExcludePunctuation !== true) alphabet += '!#$%&()*+,-.:;<=>?@[]^_{|}~';
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
+function eventKey(e: StackEvent): string {
+  return `${e.LogicalResourceId}|${e.ResourceStatus}|${e.at}`;
 }
 
 function statusAt(op: Op, now: number): { status: string; reason?: string } | undefined {

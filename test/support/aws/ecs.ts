@@ -312,21 +312,33 @@ export class EcsEngine implements EcsScenarios {
   deploymentsSince(
     serviceArn: string,
     since: number,
-  ): Array<{ id: string; outcome: 'complete' | 'fail' | 'hang'; terminalAt: number; settledAt: number }> {
+  ): Array<{
+    id: string;
+    outcome: 'complete' | 'fail' | 'hang';
+    terminalAt: number;
+    settledAt: number;
+    /** A BLUE_GREEN/CANARY/LINEAR service deployment (ECS rolls it back itself, with `reason`). */
+    native: boolean;
+    reason?: string;
+  }> {
     const svc = this.services.get(serviceArn);
     if (!svc) return [];
     return svc.deps
       .filter((d) => d.kind === 'rollout' && d.createdAt >= since && d.outcome !== 'steady')
       .map((d) => {
         const terminalAt = d.terminalAt ?? Number.POSITIVE_INFINITY;
+        const native = this.native.has(d.id);
         // A failed deployment the circuit breaker rolls back leaves the service steady only once the
-        // rollback deployment completes.
-        const rollsBack = d.outcome === 'fail' && svc.rollbackEnabled && svc.lastCompleted !== undefined;
+        // rollback deployment completes; a native one once its rollback has moved the traffic back.
+        const rollsBack =
+          d.outcome === 'fail' && (native || (svc.rollbackEnabled && svc.lastCompleted !== undefined));
         return {
           id: d.id,
           outcome: d.outcome as 'complete' | 'fail' | 'hang',
           terminalAt,
           settledAt: rollsBack ? terminalAt + (d.rollbackDurationMs ?? DEFAULT_DURATION_MS) : terminalAt,
+          native,
+          reason: d.failureReason,
         };
       });
   }
@@ -939,6 +951,7 @@ export class EcsEngine implements EcsScenarios {
     dep.outcome = 'fail';
     dep.terminalAt = at;
     dep.hiddenAt = doneAt;
+    dep.rollbackDurationMs = Math.max(0, doneAt - at);
     dep.failureReason = reason;
     this.event(svc, at, `(service ${svc.name}) (deployment ${dep.id}) deployment failed: ${reason}.`);
     if (!previous) return;

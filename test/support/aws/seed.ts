@@ -162,9 +162,19 @@ export function stackManagedServiceTemplate(opts: {
   logGroup?: string;
   region: string;
   accountId: string;
+  /** More DeploymentConfiguration, in the API's shape (strategy, lifecycleHooks…): CloudFormation's is the same, capitalised. */
+  deploymentConfiguration?: Record<string, unknown>;
 }): string {
   const logGroup = opts.logGroup ?? `/ecs/${opts.service}`;
   const container = opts.containerName ?? 'app';
+  const deploymentConfiguration = JSON.stringify(
+    pascalCase({
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      ...opts.deploymentConfiguration,
+    }),
+  );
   return `AWSTemplateFormatVersion: '2010-09-09'
 Description: ${opts.service} service (local AWS test stack)
 Parameters:
@@ -230,12 +240,7 @@ Resources:
           Subnets: [!Ref Subnet]
           SecurityGroups: [!Ref SecurityGroup]
           AssignPublicIp: DISABLED
-      DeploymentConfiguration:
-        MaximumPercent: 200
-        MinimumHealthyPercent: 100
-        DeploymentCircuitBreaker:
-          Enable: true
-          Rollback: true
+      DeploymentConfiguration: ${deploymentConfiguration}
 Outputs:
   ServiceName:
     Value: !GetAtt Service.Name
@@ -244,6 +249,15 @@ Outputs:
   TaskDefinitionArn:
     Value: !Ref TaskDefinition
 `;
+}
+
+/** An API-shaped object's keys as CloudFormation spells them (bakeTimeInMinutes → BakeTimeInMinutes). */
+function pascalCase(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(pascalCase);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key.charAt(0).toUpperCase() + key.slice(1), pascalCase(v)]),
+  );
 }
 
 /** The same service, owned by a CloudFormation stack (created straight in moto: CREATE_COMPLETE at once). */

@@ -307,6 +307,12 @@ export class ServiceDeploymentModel {
     this.deployments.clear();
   }
 
+  /** Whether the layer's deployment `depId` is a service deployment this model plays. */
+  has(depId: string): boolean {
+    for (const sd of this.deployments.values()) if (sd.depId === depId) return true;
+    return false;
+  }
+
   private revisionArn(clusterArn: string, service: string): string {
     const cluster = clusterArn.split('/').pop();
     return `arn:aws:ecs:${this.region}:123456789012:service-revision/${cluster}/${service}/${randomDigits(19)}`;

@@ -449,8 +449,19 @@ describe('the real templates through the layer', () => {
       LoadBalancerInfrastructureRole: 'AWS::IAM::Role',
     });
     expect(outputs(service.stack).DeploymentStrategy).toBe('CANARY');
-    // moto builds neither AWS::SecretsManager::Secret nor AWS::CloudWatch::Alarm from a template (it skips
-    // them): the secret's output and the alarms are not checked here, only what ECS receives.
+    // The test path's secret: created with a generated value (the layer plays CloudFormation's part, see
+    // materializeSecrets), its ARN the output, its value the header the test rule matches.
+    const moto = new MotoClient(aws.motoUrl, aws.region);
+    const secretArn = outputs(service.stack).TestTrafficSecretArn ?? '';
+    expect(secretArn).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:123456789012:secret:canary-service\/test-traffic-header-[A-Za-z0-9]{6}$/,
+    );
+    const secret = await moto.json<{ SecretString: string }>('secretsmanager', 'GetSecretValue', {
+      SecretId: secretArn,
+    });
+    expect(secret.SecretString).toMatch(/^[A-Za-z0-9]{32}$/);
+    // moto builds no AWS::CloudWatch::Alarm from a template (it skips it): the alarms are checked only as
+    // what ECS receives.
 
     const ecs = new ECSClient({ ...aws.clientConfig, maxAttempts: 2 });
     const described = await ecs.send(
@@ -480,6 +491,13 @@ describe('the real templates through the layer', () => {
       testListenerRule: expect.stringContaining(':listener-rule/'),
       roleArn: expect.stringContaining(':role/'),
     });
+    const rules = await moto.query('elasticloadbalancing', 'DescribeRules', {
+      'RuleArns.member.1': svc?.loadBalancers?.[0]?.advancedConfiguration?.testListenerRule ?? '',
+    });
+    const header = JSON.stringify(rules);
+    expect(header).toContain('X-Test-Traffic');
+    expect(header).toContain(secret.SecretString);
+    expect(header).not.toContain('resolve:secretsmanager');
 
     expect((await remove('canary-service'))?.StackStatus).toBe('DELETE_COMPLETE');
     expect((await remove('canary-network'))?.StackStatus).toBe('DELETE_COMPLETE');

@@ -17,6 +17,7 @@ export const JSON_TARGETS: Record<string, string> = {
   ecr: 'AmazonEC2ContainerRegistry_V20150921',
   logs: 'Logs_20140328',
   acm: 'CertificateManager',
+  secretsmanager: 'secretsmanager',
 };
 
 /** Query API versions. */
