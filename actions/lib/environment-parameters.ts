@@ -67,8 +67,9 @@ export function serviceParameters(o: Options): Record<string, string> {
     CertificateArn: o.certificateArn ?? '',
     DomainName: o.domainName ?? '',
     DeploymentStrategy: o.deploymentStrategy ?? 'ROLLING',
-    // The root action does not run the test-traffic gate (deploy-ecs's test-url) yet: no PAUSE hook.
-    TestTrafficGate: 'off',
+    // BLUE_GREEN, CANARY, LINEAR: every deployment pauses once the new revision has the test traffic, until
+    // the action has smoke-tested it through the test listener rule and continued (or rolled back).
+    TestTrafficGate: (o.deploymentStrategy ?? 'ROLLING') === 'ROLLING' ? 'off' : 'on',
   };
 }
 

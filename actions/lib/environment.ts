@@ -7,8 +7,9 @@ import { type DeployStackResult, deployStack, describeStack } from './cloudforma
 import { renderDeploySummary as renderStackSummary } from './cloudformation/summary.js';
 import { log } from './core.js';
 import { DeployServiceError, deployService } from './ecs/deploy.js';
+import { followWhile, nativeStrategyOf } from './ecs/service-deployment.js';
 import { renderDeploySummary as renderServiceSummary } from './ecs/summary.js';
-import type { DeployServiceResult } from './ecs/types.js';
+import type { DeployServiceResult, TestGate } from './ecs/types.js';
 import {
   databaseParameters,
   exportsDependingOn,
@@ -21,6 +22,7 @@ import {
 } from './environment-parameters.js';
 import { ActionError, ConfigurationError, messageOf } from './errors.js';
 import { formatDuration } from './inputs.js';
+import { readSecretString } from './secrets.js';
 import { escapeMarkdown, heading, table } from './summary.js';
 
 export interface EnvironmentOptions {
@@ -185,16 +187,37 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
         }),
       );
     } else {
-      await deploy(service, () =>
-        deployStack({
-          ...common,
-          name: service.name,
-          template: template(o, 'service'),
-          parameters: infrastructure,
-          keepPreviousParameters: true,
-          timeoutMs: remaining(),
-        }),
-      );
+      // An infrastructure change can start a service deployment of its own (a new task definition revision:
+      // cpu, memory, port); with a traffic-shifting strategy it pauses for the test gate like a rollout, and
+      // runs the version the service already runs.
+      const strategy = nativeStrategyOf({ deploymentConfiguration: { strategy: o.deploymentStrategy } });
+      const { ClusterName: cluster, ServiceName: serviceName, ServiceUrl: url } = existing.outputs;
+      await deploy(service, async () => {
+        const { outcome } = await followWhile(
+          strategy && cluster && serviceName
+            ? {
+                region: o.region,
+                cluster,
+                service: serviceName,
+                strategy,
+                deadline: Date.now() + remaining(),
+                signal: o.signal,
+                gate: testGate(o, existing, url, existing.parameters.AppVersion),
+              }
+            : undefined,
+          () =>
+            deployStack({
+              ...common,
+              name: service.name,
+              template: template(o, 'service'),
+              parameters: infrastructure,
+              keepPreviousParameters: true,
+              timeoutMs: remaining(),
+            }),
+        );
+        if (outcome.status === 'rejected') throw outcome.reason;
+        return outcome.value;
+      });
     }
     const outputs = service.result?.outputs ?? {};
     result.url = outputs.ServiceUrl;
@@ -224,6 +247,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
       smoke: result.url
         ? { url: joinUrl(result.url, o.smokePath), expectVersion: o.appVersion, timeoutMs: 5 * 60_000 }
         : undefined,
+      testGate: testGate(o, service.result, result.url, o.appVersion),
       signal: o.signal,
     });
     result.service = rollout;
@@ -285,6 +309,36 @@ export function dnsRecordLine(
   code = (text: string) => text,
 ): string {
   return `DNS: ${code(domainName)} must point at the load balancer: a CNAME record ${code(domainName)} → ${code(loadBalancerDnsName)} (or, in Route 53, an alias A record to the load balancer). Without it the smoke test and users cannot reach ${code(`https://${domainName}`)}.`;
+}
+
+/** The header the service stack's test listener rule matches (cloudformation/service.yml). */
+export const TEST_TRAFFIC_HEADER = 'X-Test-Traffic';
+
+/**
+ * The test-traffic gate of a BLUE_GREEN/CANARY/LINEAR environment: the smoke path through the load
+ * balancer with the secret header that the test listener rule forwards to the new revision, expecting
+ * `version`. The header's value is read from the stack's secret once the deployment pauses (the update
+ * that turns a strategy on creates the secret). Undefined for ROLLING.
+ */
+function testGate(
+  o: EnvironmentOptions,
+  stack: { outputs: Record<string, string> } | undefined,
+  url: string | undefined,
+  version: string | undefined,
+): TestGate | undefined {
+  if (!url || !nativeStrategyOf({ deploymentConfiguration: { strategy: o.deploymentStrategy } }))
+    return undefined;
+  // The stack's output once it has one; before that the name the template gives the secret.
+  const secret =
+    stack?.outputs.TestTrafficSecretArn ?? `${stackName(o.environment, 'service')}/test-traffic-header`;
+  return {
+    url: joinUrl(url, o.smokePath),
+    expectVersion: version,
+    headers: async () => ({
+      [TEST_TRAFFIC_HEADER]: await readSecretString(o.region, secret, 'the test-traffic header'),
+    }),
+    timeoutMs: 5 * 60_000,
+  };
 }
 
 function joinUrl(base: string, path: string): string {

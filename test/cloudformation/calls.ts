@@ -12,6 +12,7 @@ const IAM_PREFIX: Record<string, string> = {
   'client-ecr': 'ecr',
   'client-cloudwatch-logs': 'logs',
   'client-s3': 's3',
+  'client-secrets-manager': 'secretsmanager',
 };
 
 function sourceFiles(dir: string): string[] {

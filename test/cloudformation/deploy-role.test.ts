@@ -34,8 +34,6 @@ const GRANTED_WITHOUT_A_COMMAND: Record<string, string> = {
   'ecr:CompleteLayerUpload': '`docker push` uploads a layer',
   'ecr:PutImage': '`docker push` writes the manifest and tag',
   'ecr:GetDownloadUrlForLayer': 'buildx pulls cache or base-image layers from the repository',
-  'secretsmanager:GetSecretValue':
-    "the test-traffic gate's documented step (`aws secretsmanager get-secret-value`) reads the header value for deploy-ecs's test-header",
 };
 
 function actionsOf(value: Json | undefined): string[] {

@@ -23,7 +23,12 @@ import {
   primaryDeployment,
   stackOfService,
 } from './service.js';
-import { followServiceDeployment, type NativeStrategy, nativeStrategyOf } from './service-deployment.js';
+import {
+  followServiceDeployment,
+  followWhile,
+  type NativeStrategy,
+  nativeStrategyOf,
+} from './service-deployment.js';
 import { describeStoppedTask } from './stopped-tasks.js';
 import { formatFailureDetails } from './summary.js';
 import {
@@ -204,7 +209,7 @@ class Deployment {
     const r = this.result;
     r.deploymentId = watcher.deploymentId ?? r.deploymentId;
     r.taskDefinitionArn = watcher.taskDefinitionArn ?? r.taskDefinitionArn;
-    r.rolloutState = watcher.finalState();
+    r.rolloutState = r.serviceDeployment?.status ?? watcher.finalState();
     r.timeline = watcher.timeline;
     r.events = watcher.events;
     if (verdict.kind === 'completed') {
@@ -535,6 +540,16 @@ async function rollBack(
   };
 }
 
+/**
+ * The service as the stack update leaves it, as far as the rollout goes: a DeploymentStrategy stack
+ * parameter (cloudformation/service.yml's) changes the strategy of the deployment the update starts.
+ */
+function nativeAfterUpdate(service: Service, parameters: Record<string, string>): Service {
+  const strategy = parameters.DeploymentStrategy;
+  if (!strategy) return service;
+  return { ...service, deploymentConfiguration: { ...service.deploymentConfiguration, strategy } } as Service;
+}
+
 async function deployThroughStack(d: Deployment, stackName: string): Promise<void> {
   const { options, result, service, current, action } = d;
   result.path = 'stack';
@@ -627,27 +642,43 @@ async function deployThroughStack(d: Deployment, stackName: string): Promise<voi
     .catch((error: unknown) => {
       watchError = error;
     });
+  // BLUE_GREEN, CANARY, LINEAR: CloudFormation's update of the service starts a service deployment, which
+  // is followed as on the direct path (stages, traffic) and gated at its pause: CloudFormation waits for it.
+  const strategy = nativeStrategyOf(nativeAfterUpdate(service, extra));
   let stackError: unknown;
   let stackStatus: string | undefined;
-  try {
-    const outcome = await cfn.deployStack({
-      name: stackName,
+  const { outcome, report, followError } = await followWhile(
+    strategy && {
       region: options.region,
-      template: { usePrevious: true },
-      parameters: { ...extra, [IMAGE_PARAMETER]: options.image },
-      keepPreviousParameters: true,
-      timeoutMs: d.remaining(),
+      cluster: options.cluster,
+      service: options.service,
+      strategy,
+      deadline: d.deadline,
       signal: options.signal,
-    });
-    stackStatus = outcome.status;
-  } catch (error) {
-    stackError = error;
-  } finally {
-    stopWatching.abort();
-    await watching;
-  }
+      gate: options.testGate,
+    },
+    () =>
+      cfn.deployStack({
+        name: stackName,
+        region: options.region,
+        template: { usePrevious: true },
+        parameters: { ...extra, [IMAGE_PARAMETER]: options.image },
+        keepPreviousParameters: true,
+        timeoutMs: d.remaining(),
+        signal: options.signal,
+      }),
+  );
+  if (outcome.status === 'fulfilled') stackStatus = outcome.value.status;
+  else stackError = outcome.reason;
+  stopWatching.abort();
+  await watching;
   if (options.signal?.aborted) throw options.signal.reason;
   if (watchError) log.warning(`Could not follow the ECS deployment: ${messageOf(watchError)}`);
+  if (followError) log.warning(`Could not follow the service deployment: ${messageOf(followError)}`);
+  if (report?.arn) {
+    result.serviceDeployment = report;
+    result.rolloutState = report.status;
+  }
   // One last look: the deployment CloudFormation started, and where the service ended up.
   let verdict = await watcher.check().catch(() => watcher.verdict);
   if (!stackError) {
@@ -681,15 +712,24 @@ async function deployThroughStack(d: Deployment, stackName: string): Promise<voi
   result.stack.rootCause = error.rootCause;
   result.deploymentId = watcher.deploymentId;
   result.taskDefinitionArn = watcher.taskDefinitionArn;
-  result.rolloutState = watcher.finalState();
+  result.rolloutState = report?.status ?? watcher.finalState();
   result.timeline = watcher.timeline;
   result.events = watcher.events;
   result.stoppedTasks = watcher.deploymentId ? await watcher.diagnose() : [];
+  // A native strategy's rollback stops the new tasks itself: only tasks that failed on their own tell why.
+  if (report)
+    result.stoppedTasks = result.stoppedTasks.filter((t) => t.stopCode !== 'ServiceSchedulerInitiated');
   const rolledBack =
     /ROLLBACK_COMPLETE$/.test(error.finalStatus ?? '') && !/FAILED/.test(error.finalStatus ?? '');
-  const ecs = watcher.deploymentId
-    ? `ECS ${watcher.failureReason(`was ${watcher.deployment?.rolloutState ?? watcher.deployment?.status ?? 'not seen'}`)}`
-    : undefined;
+  const native =
+    report?.status && report.status !== 'SUCCESSFUL'
+      ? `the ${report.strategy} service deployment ended ${report.status}: ${report.reason ?? 'no reason given'}`
+      : undefined;
+  const ecs =
+    native ??
+    (watcher.deploymentId
+      ? `ECS ${watcher.failureReason(`was ${watcher.deployment?.rolloutState ?? watcher.deployment?.status ?? 'not seen'}`)}`
+      : undefined);
   const cause = [
     ecs,
     stoppedCause(result.stoppedTasks).replace(/^; /, ''),

@@ -15,7 +15,7 @@ import { aws, messageOf } from '../errors.js';
 import { execShell } from '../exec.js';
 import { formatDuration } from '../inputs.js';
 import { pollIntervals, sleep, throwIfAborted } from '../poll.js';
-import { smokeTest } from '../smoke.js';
+import { type SmokeResult, smokeTest } from '../smoke.js';
 import { ecsClient } from './clients.js';
 import type { GateResult, ServiceDeploymentReport, TestGate, WaitUntil } from './types.js';
 
@@ -45,6 +45,11 @@ export interface FollowOptions {
   deadline: number;
   signal?: AbortSignal;
   gate?: TestGate;
+  /**
+   * Aborted when what carried the deployment is over (the CloudFormation update that started it ended):
+   * one last look, then the report as it stands (`exitedAt: 'stack'` unless the deployment was final).
+   */
+  until?: AbortSignal;
   /** Progress lines; default the action log. */
   emit?: (line: string) => void;
 }
@@ -126,6 +131,7 @@ export async function followServiceDeployment(o: FollowOptions): Promise<Service
   let lastTraffic = '';
   for (;;) {
     throwIfAborted(o.signal);
+    const lastLook = o.until?.aborted === true;
     let changed = false;
     if (!report.arn) {
       report.arn = await findDeployment(o);
@@ -213,12 +219,23 @@ export async function followServiceDeployment(o: FollowOptions): Promise<Service
         return report;
       }
     }
+    if (lastLook) {
+      report.exitedAt = 'stack';
+      return report;
+    }
     const remaining = o.deadline - Date.now();
     if (remaining <= 0) {
       report.exitedAt = 'timeout';
       return report;
     }
-    await sleep(Math.min(changed ? intervals.initial : interval, remaining), o.signal);
+    const pause = Math.min(changed ? intervals.initial : interval, remaining);
+    if (!o.until) await sleep(pause, o.signal);
+    else {
+      // Woken early by `until` for the last look; a cancelled run still throws.
+      await sleep(pause, AbortSignal.any([o.until, ...(o.signal ? [o.signal] : [])])).catch(() => {
+        throwIfAborted(o.signal);
+      });
+    }
     interval = changed ? intervals.initial : Math.min(Math.round(interval * 1.5), intervals.max);
   }
 }
@@ -240,14 +257,23 @@ async function runGate(
     1000,
     Math.min(gate.timeoutMs ?? 5 * 60_000, o.deadline - Date.now(), untilExpiry),
   );
-  const smoke = await smokeTest({
-    url: gate.url,
-    expectVersion: gate.expectVersion,
-    headers: gate.headers,
-    timeoutMs,
-    signal: o.signal,
-    onProgress: (line) => emit(`Test gate: ${line}`),
-  });
+  let headers: Record<string, string> | undefined;
+  let headersError: string | undefined;
+  try {
+    headers = typeof gate.headers === 'function' ? await gate.headers() : gate.headers;
+  } catch (error) {
+    headersError = `could not read the test-traffic header: ${messageOf(error)}`;
+  }
+  const smoke: SmokeResult = headersError
+    ? { url: gate.url, passed: false, message: headersError, attempts: 0, durationMs: 0 }
+    : await smokeTest({
+        url: gate.url,
+        expectVersion: gate.expectVersion,
+        headers,
+        timeoutMs,
+        signal: o.signal,
+        onProgress: (line) => emit(`Test gate: ${line}`),
+      });
   const result: GateResult = {
     hookId,
     url: smoke.url,
@@ -263,9 +289,9 @@ async function runGate(
       env: {
         ...process.env,
         TEST_URL: gate.url,
-        ...(gate.headers
+        ...(headers
           ? {
-              TEST_HEADERS: Object.entries(gate.headers)
+              TEST_HEADERS: Object.entries(headers)
                 .map(([k, v]) => `${k}: ${v}`)
                 .join('\n'),
             }
@@ -300,4 +326,37 @@ async function runGate(
   }
   result.durationMs = Date.now() - started;
   return result;
+}
+
+/**
+ * Runs `work` (a CloudFormation update that may start a service deployment of the service) while following
+ * the deployment it starts, as on the direct path: stages, traffic, the test gate at the pause (CloudFormation
+ * waits for the deployment, so without the gate it would wait for the hook's timeout). Without `follow`
+ * (a ROLLING service) only `work` runs. The report is given only when a deployment was found.
+ */
+export async function followWhile<T>(
+  follow: Omit<FollowOptions, 'since' | 'until' | 'waitUntil'> | undefined,
+  work: () => Promise<T>,
+): Promise<{ outcome: PromiseSettledResult<T>; report?: ServiceDeploymentReport; followError?: unknown }> {
+  const ended = new AbortController();
+  let followError: unknown;
+  const following = follow
+    ? followServiceDeployment({
+        ...follow,
+        since: Date.now(),
+        waitUntil: 'deployed',
+        until: ended.signal,
+      }).catch((error: unknown) => {
+        followError = error;
+        return undefined;
+      })
+    : Promise.resolve(undefined);
+  const [outcome] = await Promise.allSettled([work()]);
+  ended.abort();
+  const report = await following;
+  return {
+    outcome: outcome as PromiseSettledResult<T>,
+    report: report?.arn ? report : undefined,
+    followError,
+  };
 }

@@ -80,8 +80,12 @@ export type WaitUntil = 'deployed' | 'production-traffic' | 'none';
 export interface TestGate {
   /** Polled until 2xx (and containing expectVersion), with `headers`. */
   url: string;
-  /** Sent with every request: e.g. the secret header the test listener rule matches. */
-  headers?: Record<string, string>;
+  /**
+   * Sent with every request: e.g. the secret header the test listener rule matches. A function is called
+   * once the deployment pauses (a secret the same stack update creates exists by then); its failure fails the
+   * gate, so the deployment rolls back.
+   */
+  headers?: Record<string, string> | (() => Promise<Record<string, string>>);
   expectVersion?: string;
   /** The user's own tests, run through a shell after the URL passed; TEST_URL (and TEST_HEADERS) set. */
   command?: string;
@@ -117,8 +121,11 @@ export interface ServiceDeploymentReport {
   rollbackReason?: string;
   triggeredAlarms: string[];
   gate?: GateResult;
-  /** Why the action stopped following: the final state, wait-until production-traffic, or the timeout. */
-  exitedAt?: 'final' | 'production-traffic' | 'timeout';
+  /**
+   * Why the action stopped following: the final state, wait-until production-traffic, the timeout, or the
+   * end of the stack update that carried the deployment (stack path).
+   */
+  exitedAt?: 'final' | 'production-traffic' | 'timeout' | 'stack';
   /** Why it did not succeed, in words. */
   reason?: string;
 }

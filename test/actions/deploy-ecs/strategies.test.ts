@@ -5,7 +5,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalAws, seedEcsService, startLocalAws } from '../../support/aws/index.js';
+import {
+  type LocalAws,
+  seedEcsService,
+  seedStackManagedService,
+  startLocalAws,
+} from '../../support/aws/index.js';
 import { deploy, explain, image, serviceTaskDefinition } from './helpers.js';
 
 let aws: LocalAws;
@@ -294,5 +299,83 @@ describe('deploy-ecs, native strategies', () => {
     expect(sd?.lifecycleStage).toBe('BAKE_TIME');
     expect(run.stdout).toContain('wait-until: production-traffic');
     expect(run.summary).toContain('alarms can still roll the deployment back');
+  });
+});
+
+describe('deploy-ecs, native strategies on a stack-managed service', () => {
+  // CloudFormation's update of the service starts the service deployment and waits for it to end: the
+  // action follows it (and gates it) while the stack update runs.
+  it('gates a blue/green rollout through the stack: CONTINUE, the stack update completes', async () => {
+    const seeded = await seedStackManagedService(aws, {
+      ...WEB,
+      image: image(1),
+      deploymentConfiguration: {
+        strategy: 'BLUE_GREEN',
+        bakeTimeInMinutes: 1,
+        alarms: ALARMS,
+        lifecycleHooks: [GATE_HOOK],
+      },
+    });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 1000 } });
+    const listener = await testListener((td) =>
+      td === seeded.taskDefinitionArn
+        ? { status: 200, body: '{"version":"v1"}' }
+        : { status: 200, body: '{"version":"v2"}' },
+    );
+    try {
+      const run = await deploy(aws, {
+        ...WEB,
+        image: image(2),
+        'test-url': listener.url,
+        'test-header': `X-Test-Traffic: ${SECRET}`,
+        'expect-version': 'v2',
+      });
+
+      expect(run.code, explain(run)).toBe(0);
+      expect(run.outputs.status).toBe('deployed');
+      expect(aws.callCount({ service: 'ecs', action: 'UpdateService' })).toBe(0);
+      const [sd] = await aws.ecs.serviceDeployments('web');
+      expect(sd?.status).toBe('SUCCESSFUL');
+      expect(sd?.hooks).toEqual([
+        expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'SUCCEEDED' }),
+      ]);
+      const continues = aws.calls.filter((c) => c.action === 'ContinueServiceDeployment');
+      expect(continues.map((c) => c.params.action)).toEqual(['CONTINUE']);
+      expect(aws.cloudformation.operations(seeded.stackName).at(-1)?.status).toBe('UPDATE_COMPLETE');
+      expect(stagesLogged(run.stdout)).toEqual(expect.arrayContaining(['TEST_TRAFFIC_SHIFT', 'BAKE_TIME']));
+      expect(run.summary).toContain('BLUE_GREEN service deployment: SUCCESSFUL');
+      expect(run.summary).toContain('Test gate passed: CONTINUE');
+      expect(run.leaks(SECRET)).toEqual([]);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('a PAUSE hook nobody continues: CloudFormation waits until it times out, ECS and the stack roll back', async () => {
+    const seeded = await seedStackManagedService(aws, {
+      ...WEB,
+      image: image(1),
+      deploymentConfiguration: {
+        strategy: 'BLUE_GREEN',
+        bakeTimeInMinutes: 0,
+        lifecycleHooks: [{ ...GATE_HOOK, timeoutConfiguration: { timeoutInMinutes: 3, action: 'ROLLBACK' } }],
+      },
+    });
+    aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 500 } });
+
+    const run = await deploy(aws, { ...WEB, image: image(2) });
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('rolled-back');
+    const [sd] = await aws.ecs.serviceDeployments('web');
+    expect(sd?.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(sd?.hooks).toEqual([expect.objectContaining({ status: 'TIMED_OUT' })]);
+    expect(aws.callCount({ action: 'ContinueServiceDeployment' })).toBe(0);
+    expect(aws.cloudformation.operations(seeded.stackName).at(-1)?.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(await serviceTaskDefinition(aws, 'prod', 'web')).toBe(seeded.taskDefinitionArn);
+    const [error] = run.errors();
+    expect(error).toMatch(/lifecycle hook [0-9a-f-]+ timed out/);
+    expect(error).toContain('stack web-stack rolled back');
+    expect(run.stdout).toContain('No test-url given, so deploy-ecs does not act on it');
   });
 });

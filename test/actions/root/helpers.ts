@@ -15,6 +15,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { LocalAws } from '../../support/aws/index.js';
+import { MotoClient } from '../../support/aws/wire.js';
 import { type ActionRun, runAction } from '../../support/harness.js';
 
 export const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com/notes';
@@ -100,6 +101,15 @@ export async function serviceOf(aws: LocalAws, environment: string) {
   return response.services?.[0];
 }
 
+/** A Secrets Manager secret's value, read from moto (not recorded as the action's call). */
+export async function secretValue(aws: LocalAws, secretId: string): Promise<string> {
+  const moto = new MotoClient(aws.motoUrl, aws.region);
+  const found = await moto.json<{ SecretString?: string }>('secretsmanager', 'GetSecretValue', {
+    SecretId: secretId,
+  });
+  return found.SecretString ?? '';
+}
+
 export async function taskDefinition(aws: LocalAws, arn: string): Promise<TaskDefinition> {
   const response = await front(aws).ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
   return response.taskDefinition!;
@@ -128,7 +138,14 @@ export interface FakeService {
   url: string;
   /** Paths requested, in order. */
   requests: string[];
+  /** Requests the test listener rule matched (the secret X-Test-Traffic header), with the version answered. */
+  testRequests: Array<{ path: string; version?: string }>;
   close(): Promise<void>;
+}
+
+export interface FakeServiceOptions {
+  /** What a task running this APP_VERSION answers on /version instead of it (a broken build). */
+  answer?: (version: string | undefined) => { status: number; body: unknown } | undefined;
 }
 
 /**
@@ -138,10 +155,17 @@ export interface FakeService {
  * The layer routes the service stack's load balancer here (aws.cloudformation.routeLoadBalancer), so the
  * stack's ServiceUrl output names this server and the action's smoke test reaches it.
  */
-export async function startFakeService(aws: LocalAws, environment: string): Promise<FakeService> {
+export async function startFakeService(
+  aws: LocalAws,
+  environment: string,
+  options: FakeServiceOptions = {},
+): Promise<FakeService> {
   const requests: string[] = [];
+  const testRequests: FakeService['testRequests'] = [];
   const { cfn, ecs } = behind(aws);
-  const version = async (): Promise<string | undefined> => {
+  const moto = new MotoClient(aws.motoUrl, aws.region);
+  /** The task definition a request reaches: the listener rules' weights during a service deployment. */
+  const target = async (testRule: boolean): Promise<string | undefined> => {
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: `${environment}-service` })))
       .Stacks?.[0];
     const outputs = outputsOf(stack);
@@ -151,17 +175,38 @@ export async function startFakeService(aws: LocalAws, environment: string): Prom
       )
     ).services?.[0];
     if (!service?.taskDefinition || !service.desiredCount) return undefined;
-    const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
-    return environmentOf(td.taskDefinition!).APP_VERSION;
+    const traffic = await aws.ecs.traffic(service.serviceName ?? '');
+    const weights = Object.entries((testRule ? traffic?.test : traffic?.production) ?? {});
+    const heaviest = weights.sort((a, b) => b[1] - a[1])[0]?.[0];
+    return heaviest ?? service.taskDefinition;
+  };
+  /** The test listener rule's header value: the stack's secret, as the rule was created with it. */
+  const testHeader = async (): Promise<string | undefined> => {
+    try {
+      const secret = await moto.json<{ SecretString?: string }>('secretsmanager', 'GetSecretValue', {
+        SecretId: `${environment}-service/test-traffic-header`,
+      });
+      return secret.SecretString;
+    } catch {
+      return undefined; // no traffic-shifting strategy: no test rule
+    }
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     requests.push(req.url ?? '');
     const answer = async () => {
+      const given = req.headers['x-test-traffic'];
+      const expected = given === undefined ? undefined : await testHeader();
+      const testRule = expected !== undefined && given === expected;
       if (req.url !== '/version') return { status: 404, body: { title: 'Not Found' } };
-      const running = await version();
+      const td = await target(testRule);
       // No task to route to: what an ALB answers without healthy targets.
-      if (running === undefined) return { status: 503, body: { title: 'Service Unavailable' } };
-      return { status: 200, body: { version: running } };
+      if (td === undefined) return { status: 503, body: { title: 'Service Unavailable' } };
+      const running = environmentOf(
+        (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: td }))).taskDefinition!,
+      ).APP_VERSION;
+      const special = options.answer?.(running);
+      if (testRule) testRequests.push({ path: req.url, version: special ? undefined : running });
+      return special ?? { status: 200, body: { version: running } };
     };
     answer().then(
       ({ status, body }) => {
@@ -180,6 +225,7 @@ export async function startFakeService(aws: LocalAws, environment: string): Prom
   return {
     url,
     requests,
+    testRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

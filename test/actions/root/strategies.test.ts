@@ -10,7 +10,9 @@ import {
   type FakeService,
   image,
   inputs,
+  outputsOf,
   parametersOf,
+  secretValue,
   serviceOf,
   startFakeService,
   TEST_TIMEOUT_MS,
@@ -48,7 +50,7 @@ describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS
       expect(first.code, explain(first)).toBe(0);
       expect(parametersOf(await describeStack(aws, `${env}-service`))).toMatchObject({
         DeploymentStrategy: strategy,
-        TestTrafficGate: 'off',
+        TestTrafficGate: 'on',
       });
       const service = await serviceOf(aws, env);
       expect(service?.deploymentConfiguration?.strategy).toBe(strategy);
@@ -56,6 +58,12 @@ describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS
         ':targetgroup/',
       );
 
+      // A configured minute lasts 250 ms: the gate's 30-minute pause 7.5 s, each bake 2.5 s.
+      aws.ecs.nextRollout({
+        service: service?.serviceName ?? '',
+        outcome: 'complete',
+        native: { minuteMs: 250 },
+      });
       const run = await deployEnvironment(
         aws,
         inputs(env, {
@@ -72,7 +80,73 @@ describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS
       expect(deployments.map((d) => [d.strategy, d.status])).toEqual([[strategy, 'SUCCESSFUL']]);
       expect([...new Set(deployments[0]?.history.map((h) => h.production))]).toEqual(weights);
       expect(deployments[0]?.taskDefinition).toBe(run.outputs['task-definition-arn']);
+      // The test gate: the new revision answered v7 through the test listener rule before any production
+      // traffic, then the action continued the paused deployment.
+      expect(deployments[0]?.hooks).toEqual([
+        expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'SUCCEEDED' }),
+      ]);
+      const continues = aws.calls.filter((c) => c.action === 'ContinueServiceDeployment');
+      expect(continues.map((c) => (c.params as { action?: string }).action)).toEqual(['CONTINUE']);
+      expect(app?.testRequests.at(-1)).toEqual({ path: '/version', version: 'v7' });
+      expect(run.stdout).toContain('Test gate passed');
+      expect(run.summary).toContain('Test gate passed: CONTINUE');
+      const secret = outputsOf(await describeStack(aws, `${env}-service`)).TestTrafficSecretArn ?? '';
+      expect(secret).toContain(`:secret:${env}-service/test-traffic-header-`);
+      const value = await secretValue(aws, secret);
+      expect(run.masked).toContain(value);
+      expect(run.leaks(value)).toEqual([]);
       expect(run.stdout).toContain('Smoke test passed');
     });
   }
+});
+
+describe('root action: the test-traffic gate rolls back', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('a version that fails the smoke test on the test listener: ECS rolls back, production never sees it, the stack rolls back', async () => {
+    const env = 'gated';
+    await aws.reset();
+    // The build of v8 answers 500 on /version: a broken release.
+    app = await startFakeService(aws, env, {
+      answer: (version) => (version === 'v8' ? { status: 500, body: { title: 'boom' } } : undefined),
+    });
+    const first = await deployEnvironment(
+      aws,
+      inputs(env, { database: 'off', 'deployment-strategy': 'BLUE_GREEN' }),
+    );
+    expect(first.code, explain(first)).toBe(0);
+    const service = await serviceOf(aws, env);
+    const before = service?.taskDefinition;
+    aws.ecs.nextRollout({
+      service: service?.serviceName ?? '',
+      outcome: 'complete',
+      native: { minuteMs: 250 },
+    });
+    const run = await deployEnvironment(
+      aws,
+      inputs(env, {
+        database: 'off',
+        'deployment-strategy': 'BLUE_GREEN',
+        image: image(8),
+        'app-version': 'v8',
+      }),
+    );
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('rolled-back');
+    const [sd] = await aws.ecs.serviceDeployments(service?.serviceName ?? '');
+    expect(sd?.status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(sd?.taskDefinition).not.toBe(before);
+    expect(sd?.hooks).toEqual([
+      expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'FAILED' }),
+    ]);
+    // Production never had the new revision.
+    expect(Math.max(...(sd?.history.map((h) => h.production) ?? [0]))).toBe(0);
+    const continues = aws.calls.filter((c) => c.action === 'ContinueServiceDeployment');
+    expect(continues.map((c) => (c.params as { action?: string }).action)).toEqual(['ROLLBACK']);
+    expect((await describeStack(aws, `${env}-service`))?.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await serviceOf(aws, env))?.taskDefinition).toBe(before);
+    // The cause, named: the gate's answer and the rollback.
+    expect(run.outputs.error).toMatch(/test gate failed \(.*500/);
+    expect(run.outputs.error).toContain('rolled back');
+    expect(run.summary).toContain('Test gate failed: ROLLBACK');
+  });
 });

@@ -145,6 +145,7 @@ export async function startLocalAws(opts: { region?: string } = {}): Promise<Loc
       AWS_ENDPOINT_URL_ECR: url,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
       AWS_ENDPOINT_URL_S3: url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
