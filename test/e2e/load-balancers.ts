@@ -10,6 +10,9 @@
 // fails the certificate's host name check, as it does on AWS (no ACM certificate covers *.elb.amazonaws.com),
 // and https://<DomainName> works: the stack's DomainName stands for the DNS record (a CNAME or alias to the
 // load balancer) the job summary asks the user to create. Without a certificate nothing listens on 443.
+// A BLUE_GREEN, CANARY or LINEAR service is answered through its listener rules: a request whose
+// X-Test-Traffic header carries the stack's secret (TestTrafficSecretArn) matches the test rule, any other
+// the production rule, and the rule's weights during a service deployment pick which revision answers.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -33,6 +36,8 @@ export interface LoadBalancerRequest {
   path: string;
   status: number;
   body: string;
+  /** The test listener rule matched (the X-Test-Traffic header carried the stack's secret). */
+  testRule?: boolean;
 }
 
 export interface LoadBalancers {
@@ -154,8 +159,39 @@ function parameterOf(stack: Stack, key: string): string {
   return stack.Parameters?.find((p) => p.ParameterKey === key)?.ParameterValue ?? '';
 }
 
+/**
+ * Whether the request matches the test listener rule of a BLUE_GREEN/CANARY/LINEAR service stack: its
+ * X-Test-Traffic header carries the value of the stack's secret (TestTrafficSecretArn), as the rule matches.
+ */
+async function matchesTestRule(aws: LocalAws, stack: Stack, header: string | undefined): Promise<boolean> {
+  const secretArn = stack.Outputs?.find((o) => o.OutputKey === 'TestTrafficSecretArn')?.OutputValue;
+  if (!secretArn || header === undefined) return false;
+  const moto = new MotoClient(aws.motoUrl, aws.region);
+  const secret = await moto.json<{ SecretString?: string }>('secretsmanager', 'GetSecretValue', {
+    SecretId: secretArn,
+  });
+  return secret.SecretString === header;
+}
+
+/** The task definition the rule's weights send most traffic to, during a service deployment. */
+async function weightedTarget(
+  aws: LocalAws,
+  service: string,
+  testRule: boolean,
+): Promise<string | undefined> {
+  const traffic = await aws.ecs.traffic(service);
+  const weights = Object.entries((testRule ? traffic?.test : traffic?.production) ?? {});
+  return weights.sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
 /** What the service behind `host` answers for `path`. */
-async function answer(aws: LocalAws, host: string, path: string, encrypted: boolean): Promise<Answer> {
+async function answer(
+  aws: LocalAws,
+  host: string,
+  path: string,
+  encrypted: boolean,
+  testHeader: string | undefined,
+): Promise<Answer & { testRule?: boolean }> {
   const ecs = new ECSClient(aws.clientConfig);
   try {
     const stack = await findStack(aws, host);
@@ -173,9 +209,18 @@ async function answer(aws: LocalAws, host: string, path: string, encrypted: bool
     const { tasks = [] } = taskArns.length
       ? await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }))
       : { tasks: [] };
-    const running = tasks.filter((t) => t.lastStatus === 'RUNNING');
+    const testRule = await matchesTestRule(aws, stack, testHeader);
+    // A traffic-shifting deployment: the listener rule's weights pick the target group (blue or green).
+    const target = await weightedTarget(aws, serviceName, testRule);
+    const running = tasks.filter(
+      (t) => t.lastStatus === 'RUNNING' && (target === undefined || t.taskDefinitionArn === target),
+    );
     if (running.length === 0)
-      return { status: 503, body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>' };
+      return {
+        status: 503,
+        body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>',
+        testRule,
+      };
     // Round robin is not modelled: the newest running task answers.
     const task = running.sort((a, b) => Number(b.startedAt ?? 0) - Number(a.startedAt ?? 0))[0];
     const { taskDefinition } = await ecs.send(
@@ -184,9 +229,9 @@ async function answer(aws: LocalAws, host: string, path: string, encrypted: bool
     const container = taskDefinition?.containerDefinitions?.find((c) => c.essential !== false);
     const env = Object.fromEntries((container?.environment ?? []).map((e) => [e.name, e.value]));
     if (path === '/version')
-      return { status: 200, body: JSON.stringify({ version: env.APP_VERSION ?? 'dev' }) };
-    if (path === '/healthz') return { status: 200, body: JSON.stringify({ status: 'ok' }) };
-    return { status: 404, body: JSON.stringify({ title: 'Not Found', status: 404 }) };
+      return { status: 200, body: JSON.stringify({ version: env.APP_VERSION ?? 'dev' }), testRule };
+    if (path === '/healthz') return { status: 200, body: JSON.stringify({ status: 'ok' }), testRule };
+    return { status: 404, body: JSON.stringify({ title: 'Not Found', status: 404 }), testRule };
   } finally {
     ecs.destroy();
   }
@@ -200,12 +245,13 @@ export async function startLoadBalancers(aws: LocalAws): Promise<LoadBalancers> 
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const encrypted = (req.socket as tls.TLSSocket).encrypted === true;
-    answer(aws, host, path, encrypted)
+    const header = req.headers['x-test-traffic'];
+    answer(aws, host, path, encrypted, Array.isArray(header) ? header[0] : header)
       .catch(
         (error: unknown) => ({ status: 502, body: `load balancer stand-in: ${String(error)}` }) as Answer,
       )
-      .then(({ status, body, location }) => {
-        requests.push({ host, path, status, body });
+      .then(({ status, body, location, testRule }: Answer & { testRule?: boolean }) => {
+        requests.push({ host, path, status, body, ...(testRule ? { testRule } : {}) });
         res.writeHead(status, {
           'content-type': status === 503 ? 'text/html' : 'application/json',
           ...(location ? { location } : {}),

@@ -168,6 +168,54 @@ describe('the pipeline', () => {
   );
 
   it(
+    'rolls the next push out as a CANARY in staging and production, each gated on its test listener first',
+    async () => {
+      answerApproval('approve');
+      const inputs = callerInputs(endpoints, { 'deployment-strategy': 'CANARY' });
+      const first = await runPipeline(endpoints, { inputs });
+      expect(first.result, describeRun(first)).toBe('success');
+      const services = ['staging', 'production'].map(
+        (env) => step(job(first, env), 'deploy').outputs['service-arn'] ?? '',
+      );
+      // A configured minute lasts 300 ms here: the pause for the gate 9 s, each bake 3 s.
+      for (const service of services)
+        endpoints.aws.ecs.nextRollout({ service, outcome: 'complete', native: { minuteMs: 300 } });
+
+      const run = await runPipeline(endpoints, {
+        inputs,
+        github: { sha: SECOND_SHA, run_id: '4244', run_number: '19' },
+        appFiles: { VERSION: `${SECOND_SHA}\n` },
+      });
+
+      const summary = describeRun(run);
+      for (const id of run.order) expect(job(run, id).result, `${id}\n${summary}`).toBe('success');
+      for (const [i, env] of ['staging', 'production'].entries()) {
+        const deploy = step(job(run, env), 'deploy');
+        expect(deploy.outputs.status, env).toBe('deployed');
+        const deployments = await endpoints.aws.ecs.serviceDeployments(services[i] ?? '');
+        expect(
+          deployments.map((d) => [d.strategy, d.status]),
+          env,
+        ).toEqual([['CANARY', 'SUCCESSFUL']]);
+        expect(deployments[0]?.hooks, env).toEqual([
+          expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'SUCCEEDED' }),
+        ]);
+        expect([...new Set(deployments[0]?.history.map((h) => h.production))], env).toEqual([0, 10, 100]);
+        // The gate asked the new revision through the test rule, before production had any of it.
+        const host = new URL(deploy.outputs.url ?? '').hostname;
+        const gated = endpoints.loadBalancers.requests.filter((r) => r.host === host && r.testRule);
+        expect(gated.length, env).toBeGreaterThan(0);
+        expect(JSON.parse(gated.at(-1)?.body ?? '{}'), env).toEqual({ version: SECOND_SHA });
+        expect(deploy.stdout, env).toContain('Test gate passed');
+        const records = endpoints.github.deployments.filter((d) => d.environment === env);
+        expect(records.at(-1)?.payload, env).toMatchObject({ strategy: 'CANARY' });
+      }
+      expect(endpoints.aws.callCount({ action: 'ContinueServiceDeployment' })).toBe(2);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
     'stops at staging when the new version crashes, and Slack shows the failure and the stopped reason',
     async () => {
       answerApproval('approve');
