@@ -2,7 +2,8 @@
 // deploy-ecs bundle exits after ECS reports the service deployment's final state (SUCCESSFUL,
 // ROLLBACK_SUCCESSFUL after an alarm), how soon it exits after all production traffic has moved with
 // wait-until production-traffic, and how soon it continues a deployment paused at the test gate (the test
-// URL answers at once). Default poll intervals (no DEPLOY_ACTIONS_POLL_INTERVAL_MS), against the local AWS
+// URL answers at once) — on a service of its own and on a stack-managed one, where CloudFormation's update
+// carries the deployment and the action exits once the stack update has finished. Default poll intervals (no DEPLOY_ACTIONS_POLL_INTERVAL_MS), against the local AWS
 // endpoint. Prints the figures; asserts only that each run ended as the deployment did.
 //
 //   npm run bench:rollout          DEPLOY_ECS_TIMING_RUNS=9 npm run bench:rollout
@@ -10,7 +11,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deploy, explain, image } from '../actions/deploy-ecs/helpers.js';
-import { type LocalAws, seedEcsService, startLocalAws } from '../support/aws/index.js';
+import {
+  type LocalAws,
+  seedEcsService,
+  seedStackManagedService,
+  startLocalAws,
+} from '../support/aws/index.js';
 
 let aws: LocalAws;
 const RUNS = Number(process.env.DEPLOY_ECS_TIMING_RUNS ?? 5);
@@ -37,11 +43,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-type Case = 'canary SUCCESSFUL' | 'blue/green alarm → ROLLBACK_SUCCESSFUL' | 'production-traffic' | 'gate';
+type Case =
+  | 'canary SUCCESSFUL'
+  | 'blue/green alarm → ROLLBACK_SUCCESSFUL'
+  | 'production-traffic'
+  | 'gate'
+  | 'stack: gate'
+  | 'stack: gated blue/green SUCCESSFUL';
 
 async function measure(kind: Case): Promise<number> {
   const strategy = kind === 'canary SUCCESSFUL' ? 'CANARY' : 'BLUE_GREEN';
-  await seedEcsService(aws, {
+  const stack = kind.startsWith('stack: ');
+  const gated = kind === 'gate' || stack;
+  await (stack ? seedStackManagedService : seedEcsService)(aws, {
     cluster: 'prod',
     service: 'web',
     image: image(1),
@@ -52,7 +66,7 @@ async function measure(kind: Case): Promise<number> {
       ...(strategy === 'CANARY'
         ? { canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 20 } }
         : {}),
-      ...(kind === 'gate'
+      ...(gated
         ? {
             lifecycleHooks: [
               {
@@ -84,7 +98,7 @@ async function measure(kind: Case): Promise<number> {
         service: 'web',
         image: image(2),
         ...(kind === 'production-traffic' ? { 'wait-until': 'production-traffic' } : {}),
-        ...(kind === 'gate' ? { 'test-url': url, 'expect-version': 'v2' } : {}),
+        ...(gated ? { 'test-url': url, 'expect-version': 'v2' } : {}),
       },
       { env: aws.env, timeoutMs: 120_000 },
     );
@@ -100,7 +114,7 @@ async function measure(kind: Case): Promise<number> {
       expect(bake).toBeDefined();
       return run.exitedAt - (bake?.at ?? 0);
     }
-    if (kind === 'gate') {
+    if (kind === 'gate' || kind === 'stack: gate') {
       const hook = sd?.hooks[0];
       expect(hook?.resolvedAt).toBeDefined();
       return (hook?.resolvedAt ?? 0) - (hook?.awaitingSince ?? 0);
@@ -118,6 +132,14 @@ describe('deploy-ecs timing, native strategies (default poll intervals)', () => 
     ['blue/green alarm → ROLLBACK_SUCCESSFUL', 'ROLLBACK_SUCCESSFUL → action exits'],
     ['production-traffic', 'BAKE_TIME starts → action exits (wait-until production-traffic)'],
     ['gate', 'hook AWAITING_ACTION → ContinueServiceDeployment (test URL answers at once)'],
+    [
+      'stack: gate',
+      'stack path: hook AWAITING_ACTION → ContinueServiceDeployment, while CloudFormation waits',
+    ],
+    [
+      'stack: gated blue/green SUCCESSFUL',
+      'stack path: SUCCESSFUL → action exits (CloudFormation finishes the update, then the action)',
+    ],
   ];
   for (const [kind, what] of cases) {
     it(what, { timeout: 120_000 * RUNS }, async () => {
