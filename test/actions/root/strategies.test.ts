@@ -150,3 +150,35 @@ describe('root action: the test-traffic gate rolls back', { timeout: TEST_TIMEOU
     expect(run.summary).toContain('Test gate failed: ROLLBACK');
   });
 });
+
+describe('root action: an infrastructure change on a traffic-shifting environment', {
+  timeout: TEST_TIMEOUT_MS,
+}, () => {
+  it('gates the deployment a cpu/memory change starts, expecting the version already running', async () => {
+    const env = 'resized';
+    await aws.reset();
+    app = await startFakeService(aws, env);
+    const given = { database: 'off', 'deployment-strategy': 'BLUE_GREEN', 'app-version': 'v1' };
+    const first = await deployEnvironment(aws, inputs(env, given));
+    expect(first.code, explain(first)).toBe(0);
+    const service = await serviceOf(aws, env);
+    aws.ecs.nextRollout({
+      service: service?.serviceName ?? '',
+      outcome: 'complete',
+      native: { minuteMs: 250 },
+    });
+
+    // Same image and version, more CPU: the service stack registers a new task definition revision.
+    const run = await deployEnvironment(aws, inputs(env, { ...given, cpu: '512', memory: '1024' }));
+
+    expect(run.code, explain(run)).toBe(0);
+    expect(parametersOf(await describeStack(aws, `${env}-service`))).toMatchObject({ Cpu: '512' });
+    const deployments = await aws.ecs.serviceDeployments(service?.serviceName ?? '');
+    expect(deployments.map((d) => [d.strategy, d.status])).toEqual([['BLUE_GREEN', 'SUCCESSFUL']]);
+    expect(deployments[0]?.hooks).toEqual([
+      expect.objectContaining({ stage: 'POST_TEST_TRAFFIC_SHIFT', status: 'SUCCEEDED' }),
+    ]);
+    expect(app?.testRequests.at(-1)).toEqual({ path: '/version', version: 'v1' });
+    expect(run.stdout).toContain('Test gate passed');
+  });
+});
