@@ -568,6 +568,10 @@ async function deployThroughStack(d: Deployment, stackName: string): Promise<voi
       `wait: false does not apply to a service managed by CloudFormation: a stack update finishes only once the service is stable`,
     );
     result.waited = true;
+  } else if (options.waitUntil && options.waitUntil !== 'deployed') {
+    log.notice(
+      `wait-until: ${options.waitUntil} does not apply to a service managed by CloudFormation: the stack update ends only once the service deployment has (bake time and clean-up included), so the action waits for it`,
+    );
   }
   const cfn = await import('../cloudformation/deploy.js');
   const stack = await cfn.describeStack(stackName, options.region);

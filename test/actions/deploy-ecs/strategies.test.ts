@@ -329,10 +329,14 @@ describe('deploy-ecs, native strategies on a stack-managed service', () => {
         'test-url': listener.url,
         'test-header': `X-Test-Traffic: ${SECRET}`,
         'expect-version': 'v2',
+        'wait-until': 'production-traffic',
       });
 
       expect(run.code, explain(run)).toBe(0);
       expect(run.outputs.status).toBe('deployed');
+      expect(run.stdout).toContain(
+        '::notice::wait-until: production-traffic does not apply to a service managed by CloudFormation',
+      );
       expect(aws.callCount({ service: 'ecs', action: 'UpdateService' })).toBe(0);
       const [sd] = await aws.ecs.serviceDeployments('web');
       expect(sd?.status).toBe('SUCCESSFUL');
