@@ -182,3 +182,41 @@ describe('root action: an infrastructure change on a traffic-shifting environmen
     expect(run.stdout).toContain('Test gate passed');
   });
 });
+
+describe('root action: an alarm during the bake', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('rolls a CANARY back when the 5xx alarm fires in BAKE_TIME, naming the alarm; the stack rolls back', async () => {
+    const env = 'alarmed';
+    await aws.reset();
+    app = await startFakeService(aws, env);
+    const given = { database: 'off', 'deployment-strategy': 'CANARY' };
+    const first = await deployEnvironment(aws, inputs(env, given));
+    expect(first.code, explain(first)).toBe(0);
+    const service = await serviceOf(aws, env);
+    const before = service?.taskDefinition;
+    const [alarm] = service?.deploymentConfiguration?.alarms?.alarmNames ?? [];
+    expect(alarm).toBeTruthy();
+    aws.ecs.nextRollout({
+      service: service?.serviceName ?? '',
+      outcome: 'complete',
+      native: {
+        minuteMs: 250,
+        alarm: { name: alarm ?? '', stage: 'BAKE_TIME', reason: 'Threshold Crossed: 5xx rate 12% > 5%' },
+      },
+    });
+
+    const run = await deployEnvironment(aws, inputs(env, { ...given, image: image(9), 'app-version': 'v9' }));
+
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.outputs.status).toBe('rolled-back');
+    const [sd] = await aws.ecs.serviceDeployments(service?.serviceName ?? '');
+    expect(sd?.status).toBe('ROLLBACK_SUCCESSFUL');
+    // The gate passed; production had the new revision until the alarm.
+    expect(sd?.hooks).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
+    expect(sd?.history.some((h) => h.stage === 'BAKE_TIME' && h.production === 100)).toBe(true);
+    expect((await describeStack(aws, `${env}-service`))?.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect((await serviceOf(aws, env))?.taskDefinition).toBe(before);
+    expect(run.outputs.error).toContain(`CloudWatch alarm ${alarm} went into ALARM`);
+    expect(run.outputs.error).toContain('Threshold Crossed: 5xx rate 12% > 5%');
+    expect(run.outputs.error).toContain('rolled back');
+  });
+});

@@ -6,7 +6,7 @@
 // operation reached its terminal state. Templates reach moto compiled for their parameter values (see
 // compile.ts); GetTemplate answers the template as sent. Deletions AWS refuses (an export in use, a protected
 // DB instance) fail here too; a test may route a stack's load balancers to a local server.
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { compileTemplate } from './compile.js';
 import type { EcsEngine } from './ecs.js';
 import type { IncomingCall } from './server.js';
@@ -1750,33 +1750,44 @@ export class CloudFormationEngine implements CfnScenarios {
       parameters,
       availabilityZones: await this.zones(),
     });
-    const body = await this.materializeSecrets(stackName, compiled.body, parameters);
+    const body = await this.materializeSkipped(stackName, compiled.body, parameters);
     return { original, compiled: body, imports: compiled.imports };
   }
 
   /**
-   * moto builds no AWS::SecretsManager::Secret from a template (it skips the resource, drops the outputs
-   * that Ref it and leaves `{{resolve:secretsmanager:…}}` unresolved). The layer plays CloudFormation's
-   * part: it creates each secret in moto's Secrets Manager (GenerateSecretString: a random value; an
-   * existing secret of that name is kept, as an update keeps it), puts its ARN where the template Refs it
-   * and resolves the dynamic references to its value, as CloudFormation does before the resource handlers
-   * run. (CloudFormation creates the secret when the change set runs; the layer does it when the template
-   * is first compiled for a change set, a difference no caller can see.)
+   * moto builds neither AWS::SecretsManager::Secret nor AWS::CloudWatch::Alarm from a template: it skips
+   * the resource, drops the outputs that Ref it, leaves `{{resolve:secretsmanager:…}}` unresolved, and a Ref
+   * elsewhere (an ECS service's alarm names) becomes null. The layer plays CloudFormation's part:
+   * - a secret is created in moto's Secrets Manager (GenerateSecretString: a random value; an existing
+   *   secret of that name is kept, as an update keeps it); its Ref is its ARN, and the dynamic references
+   *   resolve to its value, as CloudFormation resolves them before the resource handlers run;
+   * - an alarm's Ref is its name: AlarmName, or the name CloudFormation generates (stack name, logical id,
+   *   a suffix), kept from one update to the next. The alarm itself is not built (what goes to ALARM is the
+   *   ECS scenario's choice, see service-deployments.ts).
+   * (CloudFormation creates the secret when the change set runs; the layer does it when the template is
+   * first compiled for a change set, a difference no caller can see.)
    */
-  private async materializeSecrets(
+  private async materializeSkipped(
     stackName: string,
     body: string,
     parameters: Record<string, string>,
   ): Promise<string> {
     const template = JSON.parse(body) as { Resources?: Record<string, Obj> };
     const resources = template.Resources ?? {};
-    const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
-    if (secrets.length === 0) return body;
-    const known: Array<{ id: string; name: string; arn: string; value: string }> = [];
-    for (const [id, resource] of secrets) {
+    const skipped = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::SecretsManager::Secret' || r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    if (skipped.length === 0) return body;
+    const known: Array<{ id: string; name: string; arn: string; value?: string }> = [];
+    for (const [id, resource] of skipped) {
       const props = (resource.Properties ?? {}) as Obj;
-      const name = exportName(props.Name, stackName, parameters) ?? `${id}-${randomUUID().slice(0, 12)}`;
-      known.push({ id, name, ...(await this.ensureSecret(name, props)) });
+      if (resource.Type === 'AWS::CloudWatch::Alarm') {
+        const name = exportName(props.AlarmName, stackName, parameters) ?? generatedName(stackName, id);
+        known.push({ id, name, arn: name });
+      } else {
+        const name = exportName(props.Name, stackName, parameters) ?? generatedName(stackName, id);
+        known.push({ id, name, ...(await this.ensureSecret(name, props)) });
+      }
       delete resources[id];
     }
     const walk = (node: unknown, inSub: boolean): unknown => {
@@ -1785,7 +1796,8 @@ export class CloudFormationEngine implements CfnScenarios {
         if (inSub) for (const k of known) text = text.split(`\${${k.id}}`).join(k.arn);
         return text.replace(
           /\{\{resolve:secretsmanager:(.+?):SecretString\}\}/g,
-          (whole, ref: string) => known.find((k) => k.arn === ref || k.name === ref)?.value ?? whole,
+          (whole, ref: string) =>
+            known.find((k) => k.value !== undefined && (k.arn === ref || k.name === ref))?.value ?? whole,
         );
       }
       if (Array.isArray(node)) return node.map((n) => walk(n, inSub));
@@ -1977,6 +1989,12 @@ function parametersOf(stack: Obj): Record<string, string> {
 function coupledNow(c: Coupling): Coupling | undefined {
   if (c.fail) return c;
   return [...c.waits.values()].every(Number.isFinite) ? c : undefined;
+}
+
+/** The physical name CloudFormation gives a resource without one: stable for the stack and logical id. */
+function generatedName(stackName: string, logicalId: string): string {
+  const suffix = createHash('sha256').update(`${stackName}/${logicalId}`).digest('hex').slice(0, 12);
+  return `${stackName}-${logicalId}-${suffix.toUpperCase()}`;
 }
 
 /** A GenerateSecretString value: PasswordLength (32) characters, without punctuation when excluded. */

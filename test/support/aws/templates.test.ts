@@ -460,8 +460,8 @@ describe('the real templates through the layer', () => {
       SecretId: secretArn,
     });
     expect(secret.SecretString).toMatch(/^[A-Za-z0-9]{32}$/);
-    // moto builds no AWS::CloudWatch::Alarm from a template (it skips it): the alarms are checked only as
-    // what ECS receives.
+    // The alarms are not built (moto skips them); their names, as CloudFormation generates them, are what
+    // ECS receives (moto alone gave the service null alarm names).
 
     const ecs = new ECSClient({ ...aws.clientConfig, maxAttempts: 2 });
     const described = await ecs.send(
@@ -484,7 +484,10 @@ describe('the real templates through the layer', () => {
         },
       ],
     });
-    expect(svc?.deploymentConfiguration?.alarms?.alarmNames).toHaveLength(2);
+    expect(svc?.deploymentConfiguration?.alarms?.alarmNames).toEqual([
+      expect.stringMatching(/^canary-service-Target5xxAlarm-[0-9A-F]{12}$/),
+      expect.stringMatching(/^canary-service-UnhealthyHostsAlarm-[0-9A-F]{12}$/),
+    ]);
     expect(svc?.loadBalancers?.[0]?.advancedConfiguration).toMatchObject({
       alternateTargetGroupArn: expect.stringContaining(':targetgroup/'),
       productionListenerRule: expect.stringContaining(':listener-rule/'),
