@@ -4,7 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { Config } from './config.js';
 import { isDatabaseUnavailable } from './db/errors.js';
-import { latestMigration } from './db/migrations.js';
+import { lastAppliedMigration, latestMigration } from './db/migrations.js';
 import type { Database } from './db.js';
 import type { AppEnv } from './http/env.js';
 import { type FieldError, ProblemError, type ProblemKind, problem } from './http/problem.js';
@@ -113,10 +113,28 @@ export function createApp({
     },
   });
 
+  const latest = latestMigration(migrationsDir);
+  /**
+   * While this process's start-up migrations wait (life.migrated false), the API may still serve once the
+   * database has every migration: another worker of the same task, or another task, may have applied them
+   * first (the advisory lock lets one do it). Asked of the database only until then.
+   */
+  const apiMayServe = async (): Promise<boolean> => {
+    if (life.migrated !== false) return true;
+    try {
+      if ((await lastAppliedMigration(db.orm)) < latest) return false;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return false;
+      throw error;
+    }
+    life.migrated = true;
+    return true;
+  };
+
   app.use('*', requestContext(logger, isDraining));
   app.use('*', normalizeThrown());
   app.use('/v1/*', async (c, next) => {
-    if (life.migrated === false) {
+    if (!(await apiMayServe())) {
       return problem(c, 'database-unavailable', 'the database is unreachable; retry later', {
         headers: { 'Retry-After': RETRY_AFTER_SECONDS },
       });
@@ -126,9 +144,12 @@ export function createApp({
 
   registerSystemRoutes(app, {
     orm: db.orm,
-    latestMigration: latestMigration(migrationsDir),
+    latestMigration: latest,
     isDraining,
-    isMigrated: () => life.migrated !== false,
+    // Ready means the API serves: the same answer the /v1 gate gives from then on.
+    upToDate: () => {
+      life.migrated = true;
+    },
     logger,
     version: { version: config.appVersion, commit: config.gitSha, startedAt: life.startedAt.toISOString() },
   });

@@ -218,9 +218,16 @@ describe('database failover under load (the bundle on PostgreSQL)', () => {
     await postgres.interrupt('fast');
     let late: ServerProcess | undefined;
     try {
+      // Two workers: each waits for the database on its own, and whichever migrates first must not leave
+      // the other answering 503 once the task reports ready.
       late = await startServerProcess([node24(), 'dist/server.mjs'], {
         cwd: work,
-        env: baseEnv({ NODE_ENV: 'production', DATABASE_URL: url, PORT: String(await freePort()) }),
+        env: baseEnv({
+          NODE_ENV: 'production',
+          DATABASE_URL: url,
+          PORT: String(await freePort()),
+          WORKERS: '2',
+        }),
       });
       for (const [method, path] of [
         ['GET', '/v1/notes'],
@@ -246,12 +253,18 @@ describe('database failover under load (the bundle on PostgreSQL)', () => {
         if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       expect(ready).toBe(200);
-      const created = await fetch(`${late.url}/v1/notes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ title: 'after start-up' }),
-      });
-      expect(created.status).toBe(201);
+      // Ready means every worker serves: new connections (spread over the workers) all get 201.
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const created = await fetch(`${late.url}/v1/notes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ title: `after start-up ${i}` }),
+        });
+        await created.text();
+        statuses.push(created.status);
+      }
+      expect(statuses).toEqual(Array(8).fill(201));
       expect(late.child.exitCode).toBeNull();
       // Log lines are flushed every 250 ms.
       const logged = () => late!.logLines().some((l) => l.msg === 'migrations applied');

@@ -16,11 +16,10 @@ export interface SystemOptions {
   latestMigration: number;
   isDraining: () => boolean;
   /**
-   * False until the server's own start-up migrations have finished. Readiness follows it as well as the
-   * database: the migration's commit lands before the server lets the API through, and in between a
-   * ready task would answer 503.
+   * Called when readiness finds every migration applied, whoever applied them: the API serves from then on
+   * (a worker whose own start-up migrations are still waiting would otherwise answer 503 while ready).
    */
-  isMigrated: () => boolean;
+  upToDate: () => void;
   logger: Logger;
   version: { version: string; commit: string; startedAt: string };
 }
@@ -77,7 +76,7 @@ export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, options: SystemOp
     if (applied < options.latestMigration) {
       throw new ProblemError('not-ready', 'database migrations are not applied; run `npm run migrate`');
     }
-    if (!options.isMigrated()) throw new ProblemError('not-ready', 'the start-up migrations are finishing');
+    options.upToDate();
     return c.json({ status: 'ready' }, 200);
   });
 
