@@ -346,7 +346,10 @@ describe('deploy-ecs, native strategies on a stack-managed service', () => {
       const continues = aws.calls.filter((c) => c.action === 'ContinueServiceDeployment');
       expect(continues.map((c) => c.params.action)).toEqual(['CONTINUE']);
       expect(aws.cloudformation.operations(seeded.stackName).at(-1)?.status).toBe('UPDATE_COMPLETE');
-      expect(stagesLogged(run.stdout)).toEqual(expect.arrayContaining(['TEST_TRAFFIC_SHIFT', 'BAKE_TIME']));
+      // The pause and the bake last long enough for any poll to see them (a 200 ms stage may fall between two).
+      expect(stagesLogged(run.stdout)).toEqual(
+        expect.arrayContaining(['POST_TEST_TRAFFIC_SHIFT', 'BAKE_TIME']),
+      );
       expect(run.summary).toContain('BLUE_GREEN service deployment: SUCCESSFUL');
       expect(run.summary).toContain('Test gate passed: CONTINUE');
       expect(run.leaks(SECRET)).toEqual([]);
