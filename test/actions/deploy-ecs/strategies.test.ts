@@ -365,7 +365,7 @@ describe('deploy-ecs, native strategies on a stack-managed service', () => {
       deploymentConfiguration: {
         strategy: 'BLUE_GREEN',
         bakeTimeInMinutes: 0,
-        lifecycleHooks: [{ ...GATE_HOOK, timeoutConfiguration: { timeoutInMinutes: 3, action: 'ROLLBACK' } }],
+        lifecycleHooks: [{ ...GATE_HOOK, timeoutConfiguration: { timeoutInMinutes: 6, action: 'ROLLBACK' } }],
       },
     });
     aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 500 } });

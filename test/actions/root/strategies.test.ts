@@ -115,10 +115,11 @@ describe('root action: the test-traffic gate rolls back', { timeout: TEST_TIMEOU
     expect(first.code, explain(first)).toBe(0);
     const service = await serviceOf(aws, env);
     const before = service?.taskDefinition;
+    // A configured minute lasts 500 ms: the gate has 15 s before the pause's own timeout would decide.
     aws.ecs.nextRollout({
       service: service?.serviceName ?? '',
       outcome: 'complete',
-      native: { minuteMs: 250 },
+      native: { minuteMs: 500 },
     });
     const run = await deployEnvironment(
       aws,
