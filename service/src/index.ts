@@ -23,6 +23,9 @@ async function serve(): Promise<void> {
       else pending ??= signal;
     });
   }
+  // A worker tells the first process it handles signals now: until then a signal would kill it outright
+  // (still loading its code), so the first process holds it back.
+  if (cluster.isWorker) process.send?.({ signalsHandled: true });
   try {
     running = await startServer(config, logger);
     if (pending) stop(pending);
@@ -42,11 +45,19 @@ async function serve(): Promise<void> {
 function supervise(count: number, log: Logger): void {
   let stopping = false;
   let worst = 0;
+  let signalled: NodeJS.Signals | undefined;
+  /** Workers whose signal handlers are installed (a signal before that would kill one mid-start). */
+  const handling = new Set<number>();
   const fork = () => {
     const worker = cluster.fork();
     let listening = false;
     worker.once('listening', () => {
       listening = true;
+    });
+    worker.on('message', (message: { signalsHandled?: boolean }) => {
+      if (message?.signalsHandled !== true) return;
+      handling.add(worker.id);
+      if (signalled) worker.process.kill(signalled);
     });
     worker.once('exit', (code, signal) => {
       const status = code ?? 1;
@@ -55,7 +66,9 @@ function supervise(count: number, log: Logger): void {
         // It could not start (configuration, migrations): another would fail the same way.
         log.fatal({ pid: worker.process.pid, code, signal }, 'a server process failed to start; stopping');
         stopping = true;
-        for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+        signalled ??= 'SIGTERM';
+        for (const other of Object.values(cluster.workers ?? {}))
+          if (other && handling.has(other.id)) other.process.kill('SIGTERM');
       } else if (!stopping) {
         log.error({ pid: worker.process.pid, code, signal }, 'a server process exited; starting another');
         setTimeout(fork, 500);
@@ -71,7 +84,10 @@ function supervise(count: number, log: Logger): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       stopping = true;
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+      signalled ??= signal;
+      // A worker still loading gets it once its handlers are installed, and stops as soon as it is up.
+      for (const worker of Object.values(cluster.workers ?? {}))
+        if (worker && handling.has(worker.id)) worker.process.kill(signal);
     });
   }
 }
