@@ -7,7 +7,7 @@ import { type DeployStackResult, deployStack, describeStack } from './cloudforma
 import { renderDeploySummary as renderStackSummary } from './cloudformation/summary.js';
 import { log } from './core.js';
 import { DeployServiceError, deployService } from './ecs/deploy.js';
-import { followWhile, nativeStrategyOf } from './ecs/service-deployment.js';
+import { followWhile, nativeStrategy } from './ecs/service-deployment.js';
 import { renderDeploySummary as renderServiceSummary } from './ecs/summary.js';
 import type { DeployServiceResult, TestGate } from './ecs/types.js';
 import {
@@ -190,7 +190,7 @@ export async function deployEnvironment(o: EnvironmentOptions): Promise<Environm
       // An infrastructure change can start a service deployment of its own (a new task definition revision:
       // cpu, memory, port); with a traffic-shifting strategy it pauses for the test gate like a rollout, and
       // runs the version the service already runs.
-      const strategy = nativeStrategyOf({ deploymentConfiguration: { strategy: o.deploymentStrategy } });
+      const strategy = nativeStrategy(o.deploymentStrategy);
       const { ClusterName: cluster, ServiceName: serviceName, ServiceUrl: url } = existing.outputs;
       await deploy(service, async () => {
         const { outcome } = await followWhile(
@@ -326,8 +326,7 @@ function testGate(
   url: string | undefined,
   version: string | undefined,
 ): TestGate | undefined {
-  if (!url || !nativeStrategyOf({ deploymentConfiguration: { strategy: o.deploymentStrategy } }))
-    return undefined;
+  if (!url || !nativeStrategy(o.deploymentStrategy)) return undefined;
   // The stack's output once it has one; before that the name the template gives the secret.
   const secret =
     stack?.outputs.TestTrafficSecretArn ?? `${stackName(o.environment, 'service')}/test-traffic-header`;

@@ -27,6 +27,7 @@ import {
   followServiceDeployment,
   followWhile,
   type NativeStrategy,
+  nativeStrategy,
   nativeStrategyOf,
 } from './service-deployment.js';
 import { describeStoppedTask } from './stopped-tasks.js';
@@ -540,16 +541,6 @@ async function rollBack(
   };
 }
 
-/**
- * The service as the stack update leaves it, as far as the rollout goes: a DeploymentStrategy stack
- * parameter (cloudformation/service.yml's) changes the strategy of the deployment the update starts.
- */
-function nativeAfterUpdate(service: Service, parameters: Record<string, string>): Service {
-  const strategy = parameters.DeploymentStrategy;
-  if (!strategy) return service;
-  return { ...service, deploymentConfiguration: { ...service.deploymentConfiguration, strategy } } as Service;
-}
-
 async function deployThroughStack(d: Deployment, stackName: string): Promise<void> {
   const { options, result, service, current, action } = d;
   result.path = 'stack';
@@ -648,7 +639,8 @@ async function deployThroughStack(d: Deployment, stackName: string): Promise<voi
     });
   // BLUE_GREEN, CANARY, LINEAR: CloudFormation's update of the service starts a service deployment, which
   // is followed as on the direct path (stages, traffic) and gated at its pause: CloudFormation waits for it.
-  const strategy = nativeStrategyOf(nativeAfterUpdate(service, extra));
+  // A DeploymentStrategy stack parameter (cloudformation/service.yml's) sets the strategy of that deployment.
+  const strategy = nativeStrategy(extra.DeploymentStrategy ?? service.deploymentConfiguration?.strategy);
   let stackError: unknown;
   let stackStatus: string | undefined;
   const { outcome, report, followError } = await followWhile(

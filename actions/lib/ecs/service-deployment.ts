@@ -21,10 +21,14 @@ import type { GateResult, ServiceDeploymentReport, TestGate, WaitUntil } from '.
 
 export type NativeStrategy = 'BLUE_GREEN' | 'CANARY' | 'LINEAR';
 
+/** A strategy name as a traffic-shifting strategy, or undefined for ROLLING (or none). */
+export function nativeStrategy(strategy: string | undefined): NativeStrategy | undefined {
+  return strategy === 'BLUE_GREEN' || strategy === 'CANARY' || strategy === 'LINEAR' ? strategy : undefined;
+}
+
 /** The service's traffic-shifting strategy, or undefined for ROLLING (or no strategy set). */
 export function nativeStrategyOf(service: Service): NativeStrategy | undefined {
-  const strategy = service.deploymentConfiguration?.strategy;
-  return strategy === 'BLUE_GREEN' || strategy === 'CANARY' || strategy === 'LINEAR' ? strategy : undefined;
+  return nativeStrategy(service.deploymentConfiguration?.strategy);
 }
 
 /** Final states of a service deployment (the API reference's ServiceDeploymentStatus). */
