@@ -298,6 +298,11 @@ export class CloudFormationEngine implements CfnScenarios {
   }
 
   /**
+   * CloudFormation's update of an AWS::ECS::Service waits for the service deployment and fails the resource
+   * when ECS rolls it back (the ECS team on CloudFormation and deployment rollbacks:
+   * https://github.com/aws/containers-roadmap/issues/1205; a paused deployment waits for
+   * ContinueServiceDeployment or its hook's timeout action:
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html).
    * An operation waiting for a paused service deployment: once ECS has decided how it ends (continued to
    * the end, or rolled back), plan the rest of the operation from that. What was already planned stays:
    * the plan is deterministic, so the events up to the decision are the same and only later ones are added.
@@ -1758,6 +1763,11 @@ export class CloudFormationEngine implements CfnScenarios {
    * moto builds neither AWS::SecretsManager::Secret nor AWS::CloudWatch::Alarm from a template: it skips
    * the resource, drops the outputs that Ref it, leaves `{{resolve:secretsmanager:…}}` unresolved, and a Ref
    * elsewhere (an ECS service's alarm names) becomes null. The layer plays CloudFormation's part:
+   * (Ref values: the secret's ARN, the alarm's name —
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-secretsmanager-secret.html,
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html;
+   * dynamic references are resolved before the resource is created:
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html.)
    * - a secret is created in moto's Secrets Manager (GenerateSecretString: a random value; an existing
    *   secret of that name is kept, as an update keeps it); its Ref is its ARN, and the dynamic references
    *   resolve to its value, as CloudFormation resolves them before the resource handlers run;
