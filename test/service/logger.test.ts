@@ -1,7 +1,7 @@
 // Log format: JSON lines unless standard output is a terminal, where a person reads them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createLogger, prettyLine, redactSecrets } from '../../service/src/logger.js';
+import { bufferedOutput, createLogger, prettyLine, redactSecrets } from '../../service/src/logger.js';
 import { REPO_ROOT } from './support/process.js';
 
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status === 0;
@@ -96,5 +96,127 @@ describe('logger', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}request GET \/v1\/notes 200 1\.25ms reqId=r-1$/);
     expect(lines[1]).toMatch(/WARN {2}database unavailable err="connect ECONNREFUSED"$/);
+  });
+
+  describe('buffered output', () => {
+    /** A writeSync that records what each call wrote, and can refuse (EAGAIN) or take less than offered. */
+    function recorder(take: (call: number, length: number) => number | 'EAGAIN' | 'EPIPE' = (_, n) => n) {
+      const writes: string[] = [];
+      let calls = 0;
+      const writeSync = (_fd: number, buffer: Buffer, offset: number, length: number) => {
+        const taken = take(calls++, length);
+        if (taken === 'EAGAIN' || taken === 'EPIPE') {
+          throw Object.assign(new Error(`${taken}: write`), { code: taken });
+        }
+        writes.push(buffer.subarray(offset, offset + taken).toString());
+        return taken;
+      };
+      return { writes, writeSync, text: () => writes.join('') };
+    }
+    const line = (i: number) => `${JSON.stringify({ msg: 'request', i, pad: 'x'.repeat(200) })}\n`;
+    const slow = { intervalMs: 60_000 };
+
+    it('holds lines until a batch is full, then writes them in order in whole lines of at most 4 KiB', () => {
+      const out = recorder();
+      const stream = bufferedOutput({ ...slow, writeSync: out.writeSync, batchBytes: 16 * 1024 });
+      const lines = Array.from({ length: 200 }, (_, i) => line(i));
+      for (const l of lines.slice(0, 10)) stream.write(l);
+      expect(out.writes).toEqual([]);
+      for (const l of lines.slice(10)) stream.write(l);
+      stream.flush();
+      expect(out.text()).toBe(lines.join(''));
+      // Fewer system calls than lines, and each one whole lines within what a pipe takes atomically.
+      expect(out.writes.length).toBeLessThan(lines.length / 10);
+      for (const w of out.writes) {
+        expect(Buffer.byteLength(w)).toBeLessThanOrEqual(4096);
+        expect(w.endsWith('\n')).toBe(true);
+      }
+    });
+
+    it("writes within the interval when the service is quiet, and calls pino's flush callback", async () => {
+      const out = recorder();
+      const stream = bufferedOutput({ writeSync: out.writeSync, intervalMs: 20 });
+      stream.write(line(1));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(out.text()).toBe(line(1));
+      let called = false;
+      stream.write(line(2));
+      stream.flush(() => {
+        called = true;
+      });
+      expect(called).toBe(true);
+      expect(out.text()).toBe(line(1) + line(2));
+    });
+
+    it('keeps what an output that is full (EAGAIN) or takes part of a write did not take, and writes each byte once', () => {
+      // The second call refuses; the fourth takes only 100 bytes.
+      const out = recorder((call, n) => (call === 1 ? 'EAGAIN' : call === 3 ? Math.min(100, n) : n));
+      const stream = bufferedOutput({ ...slow, writeSync: out.writeSync, batchBytes: 2048 });
+      const lines = Array.from({ length: 60 }, (_, i) => line(i));
+      for (const l of lines) stream.write(l);
+      while (!stream.flush());
+      expect(out.text()).toBe(lines.join(''));
+    });
+
+    it('drops lines beyond its limit while the output stays full, and says how many', () => {
+      let full = true;
+      const out = recorder((_, n) => (full ? 'EAGAIN' : n));
+      const stream = bufferedOutput({
+        ...slow,
+        writeSync: out.writeSync,
+        batchBytes: 1024,
+        maxPendingBytes: 4096,
+      });
+      for (let i = 0; i < 100; i++) stream.write(line(i));
+      full = false;
+      stream.flush();
+      const written = out
+        .text()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const kept = written.filter((l) => l.msg === 'request');
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.map((l) => l.i)).toEqual(kept.map((_, i) => i));
+      expect(written.at(-1)).toMatchObject({
+        level: 'warn',
+        msg: `log output could not keep up: ${100 - kept.length} lines dropped`,
+      });
+    });
+
+    it('stops writing once the output is gone (EPIPE), without throwing', () => {
+      const out = recorder(() => 'EPIPE');
+      const stream = bufferedOutput({ ...slow, writeSync: out.writeSync, batchBytes: 100 });
+      expect(() => {
+        for (let i = 0; i < 10; i++) stream.write(line(i));
+        stream.flush();
+      }).not.toThrow();
+    });
+
+    it('writes every line before the process exits, also on process.exit, and processes sharing a pipe never split a line', () => {
+      // Three processes log into one pipe at once, each exiting with process.exit right after its last line.
+      const script = [
+        "const { createLogger } = await import('./service/src/logger.ts');",
+        "const log = createLogger({ level: 'info', appVersion: '1', format: 'json' });",
+        "for (let i = 0; i < 3000; i++) log.info({ worker: process.env.W, i, pad: 'x'.repeat(300) }, 'request');",
+        'process.exit(0);',
+      ].join(' ');
+      const child = (w: string) =>
+        `W=${w} ${JSON.stringify(process.execPath)} --import tsx --input-type=module -e ${JSON.stringify(script)}`;
+      const out = execFileSync('sh', ['-c', `(${child('a')} & ${child('b')} & ${child('c')} & wait) | cat`], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      for (const w of ['a', 'b', 'c']) {
+        expect(lines.filter((l) => l.worker === w).map((l) => l.i)).toEqual(
+          Array.from({ length: 3000 }, (_, i) => i),
+        );
+      }
+    });
   });
 });
