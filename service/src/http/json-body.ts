@@ -104,13 +104,18 @@ export function jsonBody(): MiddlewareHandler<AppEnv> {
     if (text.trim() === '') {
       throw new ProblemError('malformed-json', 'request body is empty; expected a JSON object');
     }
+    let parsed: unknown;
     try {
-      c.set('jsonBody', JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (error) {
       throw new ProblemError('malformed-json', `request body is not valid JSON: ${(error as Error).message}`);
     }
-    // Hono's body cache holds promises (its type says otherwise); the validator's c.req.json() reads it.
-    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    c.set('jsonBody', parsed);
+    // Hono's body cache holds promises (its type says otherwise): the validator's c.req.json() takes the
+    // value parsed here instead of parsing the text again (zod returns a new object; this one is not changed).
+    const cache = c.req.bodyCache as Record<string, unknown>;
+    cache.text = Promise.resolve(text);
+    cache.json = Promise.resolve(parsed);
     await next();
   };
 }
