@@ -355,24 +355,37 @@ async function main(): Promise<void> {
       .split(',')
       .map((w) => w.trim())
       .filter(Boolean);
-    for (const [i, workersSetting] of workerSettings.entries()) {
-      const servicePort = await freePort();
-      const server = spawn(node, [...nodeFlags, 'dist/server.mjs'], {
+    /** A bundled Node.js server on `port`, production settings, the benchmark's database and pool. */
+    const nodeServer = (
+      bundle: string,
+      port: number,
+      env: Record<string, string>,
+      stdout: number | 'ignore',
+    ) => {
+      const child = spawn(node, [...nodeFlags, bundle], {
         cwd: work,
         env: {
           PATH: process.env.PATH,
           NODE_ENV: 'production',
           DATABASE_URL: postgres.url,
           DB_POOL_MAX: POOL_MAX,
-          PORT: String(servicePort),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'info',
-          WORKERS: workersSetting,
+          PORT: String(port),
+          ...env,
         },
-        // Production configuration: a JSON line per request, here into a file.
-        stdio: ['ignore', openSync(join(work, `requests-${i}.log`), 'w'), 'inherit'],
+        stdio: ['ignore', stdout, 'inherit'],
       });
-      cleanups.unshift(stopChild(server));
+      cleanups.unshift(stopChild(child));
+      return child;
+    };
+    for (const [i, workersSetting] of workerSettings.entries()) {
+      const servicePort = await freePort();
+      // Production configuration: a JSON line per request, here into a file.
+      const server = nodeServer(
+        'dist/server.mjs',
+        servicePort,
+        { HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: workersSetting },
+        openSync(join(work, `requests-${i}.log`), 'w'),
+      );
       const serviceUrl = `http://127.0.0.1:${servicePort}`;
       // The first one migrates the schema the others read.
       await waitForHttp(`${serviceUrl}/readyz`, 120_000);
@@ -386,18 +399,7 @@ async function main(): Promise<void> {
 
     if (wanted('bare')) {
       const port = await freePort();
-      const bare = spawn(node, [...nodeFlags, 'dist/bare.mjs'], {
-        cwd: work,
-        env: {
-          PATH: process.env.PATH,
-          NODE_ENV: 'production',
-          DATABASE_URL: postgres.url,
-          DB_POOL_MAX: POOL_MAX,
-          PORT: String(port),
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      cleanups.unshift(stopChild(bare));
+      const bare = nodeServer('dist/bare.mjs', port, {}, 'ignore');
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, 60_000);
       targets.push({ name: 'bare Hono + pg', url: `http://127.0.0.1:${port}`, pids: () => [bare.pid!] });
     }
