@@ -118,8 +118,9 @@ function writeEnd(chunk: Buffer, offset: number): number {
  * when the process exits (process.exit after SIGTERM included), so nothing is lost or written twice.
  * Written synchronously, as Node.js writes standard output to files and pipes on Linux, in whole lines of
  * at most PIPE_BUF bytes; an output that cannot take more right now (EAGAIN) keeps the lines for the next
- * attempt. Appending a line is a string concatenation: pino's own destination (sonic-boom) measured its
- * whole buffer's byte length on every line, 2.5 to 9 µs a line (more the larger the buffer), against 0.1 µs.
+ * attempt. Appending a line is a string concatenation: pino's own destination (sonic-boom) measures its
+ * whole pending buffer's byte length on every line, 2.3-3.2 µs a line at the 4 KiB batches used before
+ * (9 µs at 32 KiB), against 0.1-0.7 µs including the writes (`npx tsx service/bench/log-output.ts`).
  */
 export function bufferedOutput(options: BufferedOutputOptions = {}): BufferedOutput {
   const fd = options.fd ?? 1;
