@@ -35,6 +35,15 @@ const GATE_HOOK = {
   timeoutConfiguration: { timeoutInMinutes: 10, action: 'ROLLBACK' },
 };
 const SECRET = 'test-traffic-3f9a1c77d2';
+/** Blue/green with the alarms and the test-traffic PAUSE hook the gate continues. */
+const GATED_BLUE_GREEN = {
+  strategy: 'BLUE_GREEN',
+  bakeTimeInMinutes: 1,
+  alarms: ALARMS,
+  lifecycleHooks: [GATE_HOOK],
+};
+const V1 = { status: 200, body: '{"version":"v1"}' };
+const V2 = { status: 200, body: '{"version":"v2"}' };
 
 /**
  * The load balancer's test path as the gate sees it: requests carrying the secret header go where the
@@ -125,19 +134,10 @@ describe('deploy-ecs, native strategies', () => {
     await seedEcsService(aws, {
       ...WEB,
       image: image(1),
-      deploymentConfiguration: {
-        strategy: 'BLUE_GREEN',
-        bakeTimeInMinutes: 1,
-        alarms: ALARMS,
-        lifecycleHooks: [GATE_HOOK],
-      },
+      deploymentConfiguration: GATED_BLUE_GREEN,
     });
     aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 1000 } });
-    const listener = await testListener((td) =>
-      td.endsWith(':2')
-        ? { status: 200, body: '{"version":"v2"}' }
-        : { status: 200, body: '{"version":"v1"}' },
-    );
+    const listener = await testListener((td) => (td.endsWith(':2') ? V2 : V1));
     try {
       const run = await deploy(aws, {
         ...WEB,
@@ -180,18 +180,14 @@ describe('deploy-ecs, native strategies', () => {
       ...WEB,
       image: image(1),
       deploymentConfiguration: {
-        strategy: 'BLUE_GREEN',
-        bakeTimeInMinutes: 1,
-        alarms: ALARMS,
+        ...GATED_BLUE_GREEN,
         lifecycleHooks: [{ ...GATE_HOOK, timeoutConfiguration: { timeoutInMinutes: 4, action: 'CONTINUE' } }],
       },
     });
     // The hook times out after 4 s, then CONTINUE: only the gate's ROLLBACK stops the broken version.
     aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 1000 } });
     const listener = await testListener((td) =>
-      td.endsWith(':2')
-        ? { status: 500, body: '{"title":"database migration missing"}' }
-        : { status: 200, body: '{"version":"v1"}' },
+      td.endsWith(':2') ? { status: 500, body: '{"title":"database migration missing"}' } : V1,
     );
     try {
       const run = await deploy(aws, {
@@ -309,19 +305,10 @@ describe('deploy-ecs, native strategies on a stack-managed service', () => {
     const seeded = await seedStackManagedService(aws, {
       ...WEB,
       image: image(1),
-      deploymentConfiguration: {
-        strategy: 'BLUE_GREEN',
-        bakeTimeInMinutes: 1,
-        alarms: ALARMS,
-        lifecycleHooks: [GATE_HOOK],
-      },
+      deploymentConfiguration: GATED_BLUE_GREEN,
     });
     aws.ecs.nextRollout({ service: 'web', outcome: 'complete', native: { stageMs: 200, minuteMs: 1000 } });
-    const listener = await testListener((td) =>
-      td === seeded.taskDefinitionArn
-        ? { status: 200, body: '{"version":"v1"}' }
-        : { status: 200, body: '{"version":"v2"}' },
-    );
+    const listener = await testListener((td) => (td === seeded.taskDefinitionArn ? V1 : V2));
     try {
       const run = await deploy(aws, {
         ...WEB,

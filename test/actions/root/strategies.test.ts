@@ -34,6 +34,26 @@ afterAll(async () => {
   await aws?.stop();
 });
 
+/** A fresh local AWS, the fake service for `env`, and a first deployment of it with `given` (must succeed). */
+async function firstDeployment(
+  env: string,
+  given: Record<string, string>,
+  fake?: Parameters<typeof startFakeService>[2],
+) {
+  await aws.reset();
+  app = await startFakeService(aws, env, fake);
+  const first = await deployEnvironment(aws, inputs(env, given));
+  expect(first.code, explain(first)).toBe(0);
+  return serviceOf(aws, env);
+}
+
+type Native = NonNullable<Parameters<LocalAws['ecs']['nextRollout']>[0]['native']>;
+
+/** How the next service deployment of the environment's service behaves: it completes, with `native` timing. */
+function nextRollout(service: Awaited<ReturnType<typeof serviceOf>>, native: Native): void {
+  aws.ecs.nextRollout({ service: service?.serviceName ?? '', outcome: 'complete', native });
+}
+
 describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS }, () => {
   for (const [strategy, weights] of [
     ['CANARY', [0, 10, 100]],
@@ -41,29 +61,18 @@ describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS
   ] as const) {
     it(`rolls a new image out as a ${strategy} service deployment through the service stack`, async () => {
       const env = strategy === 'CANARY' ? 'canary' : 'bluegreen';
-      await aws.reset();
-      app = await startFakeService(aws, env);
-      const first = await deployEnvironment(
-        aws,
-        inputs(env, { database: 'off', 'deployment-strategy': strategy }),
-      );
-      expect(first.code, explain(first)).toBe(0);
+      const service = await firstDeployment(env, { database: 'off', 'deployment-strategy': strategy });
       expect(parametersOf(await describeStack(aws, `${env}-service`))).toMatchObject({
         DeploymentStrategy: strategy,
         TestTrafficGate: 'on',
       });
-      const service = await serviceOf(aws, env);
       expect(service?.deploymentConfiguration?.strategy).toBe(strategy);
       expect(service?.loadBalancers?.[0]?.advancedConfiguration?.alternateTargetGroupArn).toContain(
         ':targetgroup/',
       );
 
       // A configured minute lasts 250 ms: the gate's 30-minute pause 7.5 s, each bake 2.5 s.
-      aws.ecs.nextRollout({
-        service: service?.serviceName ?? '',
-        outcome: 'complete',
-        native: { minuteMs: 250 },
-      });
+      nextRollout(service, { minuteMs: 250 });
       const run = await deployEnvironment(
         aws,
         inputs(env, {
@@ -103,24 +112,15 @@ describe('root action: native deployment strategies', { timeout: TEST_TIMEOUT_MS
 describe('root action: the test-traffic gate rolls back', { timeout: TEST_TIMEOUT_MS }, () => {
   it('a version that fails the smoke test on the test listener: ECS rolls back, production never sees it, the stack rolls back', async () => {
     const env = 'gated';
-    await aws.reset();
     // The build of v8 answers 500 on /version: a broken release.
-    app = await startFakeService(aws, env, {
-      answer: (version) => (version === 'v8' ? { status: 500, body: { title: 'boom' } } : undefined),
-    });
-    const first = await deployEnvironment(
-      aws,
-      inputs(env, { database: 'off', 'deployment-strategy': 'BLUE_GREEN' }),
+    const service = await firstDeployment(
+      env,
+      { database: 'off', 'deployment-strategy': 'BLUE_GREEN' },
+      { answer: (version) => (version === 'v8' ? { status: 500, body: { title: 'boom' } } : undefined) },
     );
-    expect(first.code, explain(first)).toBe(0);
-    const service = await serviceOf(aws, env);
     const before = service?.taskDefinition;
     // A configured minute lasts 500 ms: the gate has 15 s before the pause's own timeout would decide.
-    aws.ecs.nextRollout({
-      service: service?.serviceName ?? '',
-      outcome: 'complete',
-      native: { minuteMs: 500 },
-    });
+    nextRollout(service, { minuteMs: 500 });
     const run = await deployEnvironment(
       aws,
       inputs(env, {
@@ -157,17 +157,9 @@ describe('root action: an infrastructure change on a traffic-shifting environmen
 }, () => {
   it('gates the deployment a cpu/memory change starts, expecting the version already running', async () => {
     const env = 'resized';
-    await aws.reset();
-    app = await startFakeService(aws, env);
     const given = { database: 'off', 'deployment-strategy': 'BLUE_GREEN', 'app-version': 'v1' };
-    const first = await deployEnvironment(aws, inputs(env, given));
-    expect(first.code, explain(first)).toBe(0);
-    const service = await serviceOf(aws, env);
-    aws.ecs.nextRollout({
-      service: service?.serviceName ?? '',
-      outcome: 'complete',
-      native: { minuteMs: 250 },
-    });
+    const service = await firstDeployment(env, given);
+    nextRollout(service, { minuteMs: 250 });
 
     // Same image and version, more CPU: the service stack registers a new task definition revision.
     const run = await deployEnvironment(aws, inputs(env, { ...given, cpu: '512', memory: '1024' }));
@@ -187,22 +179,14 @@ describe('root action: an infrastructure change on a traffic-shifting environmen
 describe('root action: an alarm during the bake', { timeout: TEST_TIMEOUT_MS }, () => {
   it('rolls a CANARY back when the 5xx alarm fires in BAKE_TIME, naming the alarm; the stack rolls back', async () => {
     const env = 'alarmed';
-    await aws.reset();
-    app = await startFakeService(aws, env);
     const given = { database: 'off', 'deployment-strategy': 'CANARY' };
-    const first = await deployEnvironment(aws, inputs(env, given));
-    expect(first.code, explain(first)).toBe(0);
-    const service = await serviceOf(aws, env);
+    const service = await firstDeployment(env, given);
     const before = service?.taskDefinition;
     const [alarm] = service?.deploymentConfiguration?.alarms?.alarmNames ?? [];
     expect(alarm).toBeTruthy();
-    aws.ecs.nextRollout({
-      service: service?.serviceName ?? '',
-      outcome: 'complete',
-      native: {
-        minuteMs: 250,
-        alarm: { name: alarm ?? '', stage: 'BAKE_TIME', reason: 'Threshold Crossed: 5xx rate 12% > 5%' },
-      },
+    nextRollout(service, {
+      minuteMs: 250,
+      alarm: { name: alarm ?? '', stage: 'BAKE_TIME', reason: 'Threshold Crossed: 5xx rate 12% > 5%' },
     });
 
     const run = await deployEnvironment(aws, inputs(env, { ...given, image: image(9), 'app-version': 'v9' }));
